@@ -1,0 +1,76 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/gollama/gollama/tensor"
+)
+
+func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C }
+
+func supportedLevels() []Level {
+	if hasAVX2() {
+		return []Level{AVX2}
+	}
+	return nil
+}
+
+func detectLevel() Level {
+	if hasAVX2() {
+		return AVX2
+	}
+	return Generic
+}
+
+var avx2Kernels = func() kernelSet {
+	k := genericKernels
+	k.level = AVX2
+	k.name = "avx2"
+	k.dot[tensor.Q8_0] = dotQ8_0Asm
+	k.dot[tensor.Q4_0] = dotQ4_0Asm
+	k.dot[tensor.IQ4_NL] = dotIQ4_NLAsm
+	k.dot[tensor.Q4_K] = dotQ4_KAsm
+	k.dot[tensor.Q5_K] = dotQ5_KAsm
+	k.dot[tensor.Q6_K] = dotQ6_KAsm
+	k.dot[tensor.F32] = dotF32RowAsm
+	k.dot4[tensor.Q8_0] = blocksAsm4(dotQ8_0x4AVX2, 32)
+	k.dot4[tensor.Q4_0] = blocksAsm4(dotQ4_0x4AVX2, 32)
+	k.dot4[tensor.Q4_K] = blocksAsm4(dotQ4_Kx4AVX2, 256)
+	k.dot4[tensor.Q6_K] = blocksAsm4(dotQ6_Kx4AVX2, 256)
+	k.dot[tensor.Q5_0] = blocksAsm(dotQ5_0AVX2, 32)
+	k.dot[tensor.Q4_1] = blocksAsm(dotQ4_1AVX2, 32)
+	k.dot[tensor.Q5_1] = blocksAsm(dotQ5_1AVX2, 32)
+	k.dot[tensor.IQ4_XS] = blocksAsm(dotIQ4_XSAVX2, 256)
+	k.dot[tensor.Q2_K] = blocksAsm(dotQ2_KAVX2, 256)
+	k.dot[tensor.Q3_K] = blocksAsm(dotQ3_KAVX2, 256)
+	k.dot[tensor.F16] = dotF16RowAsm
+	k.dot[tensor.BF16] = dotBF16RowAsm
+	k.dotF32 = dotAsm
+	k.dotF16 = dotF16F32Asm
+	k.axpy = axpyAsm
+	k.axpyF16 = axpyF16Asm
+	k.f32ToF16 = f32ToF16Asm
+	k.f16ToF32 = f16ToF32Asm
+	k.sum = sumAsm
+	k.quantize[tensor.Q8_0] = quantizeQ8_0Asm
+	k.quantize[tensor.Q8_1] = quantizeQ8_1Asm
+	k.quantize[tensor.Q8_K] = quantizeQ8_KAsm
+	return k
+}()
+
+// simdKernelSets is every accelerated set this CPU can run, for tests.
+func simdKernelSets() []*kernelSet {
+	if hasAVX2() {
+		return []*kernelSet{&avx2Kernels}
+	}
+	return nil
+}
+
+func kernelsFor(l Level) *kernelSet {
+	if l == AVX2 {
+		return &avx2Kernels
+	}
+	return &genericKernels
+}

@@ -1,0 +1,157 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gollama/gollama/tensor"
+)
+
+type (
+	dotFunc   func(w, a []byte, n int) float32
+	quantFunc func(dst []byte, x []float32)
+	// dot4Func computes out[t*ostride] = dot(w, a[t*stride:], n) for t < 4,
+	// decoding w once; it must equal four dotFunc calls bit for bit.
+	dot4Func func(w, a []byte, stride, n int, out []float32, ostride int)
+)
+
+// maxType bounds tensor.Type ids used as table indexes.
+const maxType = 40
+
+// kernelSet is one level's implementation of every kernel. Arch dispatch
+// files start from genericKernels and replace what they accelerate.
+type kernelSet struct {
+	level    Level
+	name     string            // level, plus variant (e.g. "neon+dotprod")
+	dot      [maxType]dotFunc  // by weight type
+	dot4     [maxType]dot4Func // optional 4-token variants, for prefill
+	quantize [maxType]quantFunc
+	dotF32   func(a, b []float32) float32
+	dotF16   func(a []uint16, b []float32) float32
+	axpy     func(dst []float32, alpha float32, x []float32)
+	axpyF16  func(dst []float32, alpha float32, x []uint16)
+	f32ToF16 func(dst []uint16, src []float32)
+	f16ToF32 func(dst []float32, src []uint16)
+	sum      func(x []float32) float32
+}
+
+var genericKernels = kernelSet{
+	level: Generic,
+	name:  "generic",
+	dot: [maxType]dotFunc{
+		tensor.F32:    dotF32Generic,
+		tensor.F16:    dotF16Generic,
+		tensor.BF16:   dotBF16Generic,
+		tensor.Q4_0:   dotQ4_0Generic,
+		tensor.Q4_1:   dotQ4_1Generic,
+		tensor.Q5_0:   dotQ5_0Generic,
+		tensor.Q5_1:   dotQ5_1Generic,
+		tensor.Q8_0:   dotQ8_0Generic,
+		tensor.Q2_K:   dotQ2_KGeneric,
+		tensor.Q3_K:   dotQ3_KGeneric,
+		tensor.Q4_K:   dotQ4_KGeneric,
+		tensor.Q5_K:   dotQ5_KGeneric,
+		tensor.Q6_K:   dotQ6_KGeneric,
+		tensor.IQ4_NL: dotIQ4_NLGeneric,
+		tensor.IQ4_XS: dotIQ4_XSGeneric,
+	},
+	quantize: [maxType]quantFunc{
+		tensor.F32:  copyF32Generic,
+		tensor.F16:  quantizeF16Generic,
+		tensor.BF16: quantizeBF16Generic,
+		tensor.Q8_0: quantizeQ8_0Generic,
+		tensor.Q8_1: quantizeQ8_1Generic,
+		tensor.Q8_K: quantizeQ8_KGeneric,
+	},
+	dotF32:   dotGeneric,
+	dotF16:   dotF16F32Generic,
+	axpy:     axpyGeneric,
+	axpyF16:  axpyF16Generic,
+	f32ToF16: f32ToF16RowGeneric,
+	f16ToF32: f16ToF32RowGeneric,
+	sum:      sumGeneric,
+}
+
+// ActivationType is the format activations are converted to before a dot
+// with weights of type w, as llama.cpp pairs them (its vec_dot_type). It
+// returns w itself for types with no dot (callers check Supported first).
+func ActivationType(w tensor.Type) tensor.Type {
+	switch w {
+	case tensor.F32, tensor.F16, tensor.BF16:
+		return w
+	case tensor.Q4_0, tensor.Q5_0, tensor.Q8_0, tensor.IQ4_NL:
+		return tensor.Q8_0
+	case tensor.Q4_1, tensor.Q5_1:
+		return tensor.Q8_1
+	case tensor.Q2_K, tensor.Q3_K, tensor.Q4_K, tensor.Q5_K, tensor.Q6_K, tensor.IQ4_XS:
+		return tensor.Q8_K
+	}
+	return w
+}
+
+// HasDot reports whether DotRow and MatMul handle weights of type w.
+func HasDot(w tensor.Type) bool {
+	return int(w) < maxType && genericKernels.dot[w] != nil
+}
+
+// QuantizeActivations converts x to type t (Q8_0, Q8_1, Q8_K, F16, BF16 or
+// F32, the last a plain copy into little-endian bytes). len(x) must be a
+// multiple of t's block size and dst at least t.RowSize(len(x)) bytes; a
+// violation is a programming error and panics with a message saying so.
+func QuantizeActivations(dst []byte, x []float32, t tensor.Type) {
+	var q quantFunc
+	if int(t) < maxType {
+		q = active.Load().quantize[t]
+	}
+	if q == nil {
+		panic(fmt.Sprintf("kernels.QuantizeActivations: %s is not an activation type", t))
+	}
+	if len(x)%t.BlockSize() != 0 || len(dst) < t.RowSize(len(x)) {
+		panic(fmt.Sprintf("kernels.QuantizeActivations: %d values into %d bytes of %s", len(x), len(dst), t))
+	}
+	q(dst, x)
+}
+
+// DotRow is the dot of one weight row w of type t (n values) with an
+// activation row a already in ActivationType(t). Slices shorter than the
+// row, or n not a whole number of blocks, are programming errors and panic
+// with a message (the assembly must never read past them).
+func DotRow(t tensor.Type, w []byte, a []byte, n int) float32 {
+	var f dotFunc
+	if int(t) < maxType {
+		f = active.Load().dot[t]
+	}
+	if f == nil {
+		panic(fmt.Sprintf("kernels.DotRow: no dot for %s", t))
+	}
+	checkRow(t, w, a, n)
+	return f(w, a, n)
+}
+
+func checkRow(t tensor.Type, w, a []byte, n int) {
+	at := ActivationType(t)
+	if n < 0 || n%t.BlockSize() != 0 || n%at.BlockSize() != 0 || len(w) < t.RowSize(n) || len(a) < at.RowSize(n) {
+		panic(fmt.Sprintf("kernels.DotRow: %s row of %d values with %d weight bytes and %d activation bytes", t, n, len(w), len(a)))
+	}
+}
+
+func copyF32Generic(dst []byte, x []float32) {
+	for i, v := range x {
+		b := math.Float32bits(v)
+		dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = byte(b), byte(b>>8), byte(b>>16), byte(b>>24)
+	}
+}
+
+func quantizeF16Generic(dst []byte, x []float32) {
+	for i, v := range x {
+		h := f32ToF16Bits(v)
+		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+	}
+}
+
+func quantizeBF16Generic(dst []byte, x []float32) {
+	for i, v := range x {
+		h := f32ToBF16Bits(v)
+		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+	}
+}

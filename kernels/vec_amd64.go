@@ -1,0 +1,145 @@
+//go:build !purego
+
+package kernels
+
+import "unsafe"
+
+// AVX2 float kernels over the first n&^7 elements; the wrappers below
+// finish the last n%8 in Go. Pointers must be valid for n elements.
+
+// dotF32AVX2 is Σ a[i]·b[i] in four 8-lane FMA accumulators.
+//
+//go:noescape
+func dotF32AVX2(a, b *float32, n int) float32
+
+// dotF16F32AVX2 is Σ f32(a[i])·b[i] (VCVTPH2PS widening).
+//
+//go:noescape
+func dotF16F32AVX2(a *uint16, b *float32, n int) float32
+
+// dotF16F16AVX2 is Σ f32(a[i])·f32(b[i]).
+//
+//go:noescape
+func dotF16F16AVX2(a, b *uint16, n int) float32
+
+// dotBF16AVX2 is Σ f32(a[i])·f32(b[i]) for bfloat16 bits.
+//
+//go:noescape
+func dotBF16AVX2(a, b *uint16, n int) float32
+
+// sumAVX2 is Σ x[i].
+//
+//go:noescape
+func sumAVX2(x *float32, n int) float32
+
+// axpyAVX2 is: for i { dst[i] = fma(alpha, x[i], dst[i]) }.
+//
+//go:noescape
+func axpyAVX2(dst *float32, alpha float32, x *float32, n int)
+
+// axpyF16AVX2 is: for i { dst[i] = fma(alpha, f32(x[i]), dst[i]) }.
+//
+//go:noescape
+func axpyF16AVX2(dst *float32, alpha float32, x *uint16, n int)
+
+// f32ToF16AVX2 is: for i { dst[i] = F32ToF16(src[i]) } (VCVTPS2PH, nearest
+// even; a NaN keeps its payload's top bits where the Go code gives 0x7e00).
+//
+//go:noescape
+func f32ToF16AVX2(dst *uint16, src *float32, n int)
+
+// f16ToF32AVX2 is: for i { dst[i] = F16ToF32(src[i]) }.
+//
+//go:noescape
+func f16ToF32AVX2(dst *float32, src *uint16, n int)
+
+func dotAsm(a, b []float32) float32 {
+	n8 := len(a) &^ 7
+	if n8 == 0 {
+		return dotGeneric(a, b)
+	}
+	b = b[:len(a)]
+	return dotF32AVX2(&a[0], &b[0], n8) + dotGeneric(a[n8:], b[n8:])
+}
+
+func dotF16F32Asm(a []uint16, b []float32) float32 {
+	n8 := len(a) &^ 7
+	if n8 == 0 {
+		return dotF16F32Generic(a, b)
+	}
+	b = b[:len(a)]
+	return dotF16F32AVX2(&a[0], &b[0], n8) + dotF16F32Generic(a[n8:], b[n8:])
+}
+
+func sumAsm(x []float32) float32 {
+	n8 := len(x) &^ 7
+	if n8 == 0 {
+		return sumGeneric(x)
+	}
+	return sumAVX2(&x[0], n8) + sumGeneric(x[n8:])
+}
+
+func axpyAsm(dst []float32, alpha float32, x []float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		dst = dst[:len(x)]
+		axpyAVX2(&dst[0], alpha, &x[0], n8)
+	}
+	axpyGeneric(dst[n8:], alpha, x[n8:])
+}
+
+func axpyF16Asm(dst []float32, alpha float32, x []uint16) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		dst = dst[:len(x)]
+		axpyF16AVX2(&dst[0], alpha, &x[0], n8)
+	}
+	axpyF16Generic(dst[n8:], alpha, x[n8:])
+}
+
+func f32ToF16Asm(dst []uint16, src []float32) {
+	n8 := len(src) &^ 7
+	if n8 > 0 {
+		dst = dst[:len(src)]
+		f32ToF16AVX2(&dst[0], &src[0], n8)
+	}
+	f32ToF16RowGeneric(dst[n8:], src[n8:])
+}
+
+func f16ToF32Asm(dst []float32, src []uint16) {
+	n8 := len(src) &^ 7
+	if n8 > 0 {
+		dst = dst[:len(src)]
+		f16ToF32AVX2(&dst[0], &src[0], n8)
+	}
+	f16ToF32RowGeneric(dst[n8:], src[n8:])
+}
+
+// Weight-row dots over bytes (F32, F16, BF16 rows and activations).
+
+func f32s(b []byte, n int) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(b[:4*n]))) }
+func u16s(b []byte, n int) *uint16  { return (*uint16)(unsafe.Pointer(unsafe.SliceData(b[:2*n]))) }
+
+func dotF32RowAsm(w, a []byte, n int) float32 {
+	n8 := n &^ 7
+	if n8 == 0 {
+		return dotF32Generic(w, a, n)
+	}
+	return dotF32AVX2(f32s(w, n), f32s(a, n), n8) + dotF32Generic(w[4*n8:], a[4*n8:], n-n8)
+}
+
+func dotF16RowAsm(w, a []byte, n int) float32 {
+	n8 := n &^ 7
+	if n8 == 0 {
+		return dotF16Generic(w, a, n)
+	}
+	return dotF16F16AVX2(u16s(w, n), u16s(a, n), n8) + dotF16Generic(w[2*n8:], a[2*n8:], n-n8)
+}
+
+func dotBF16RowAsm(w, a []byte, n int) float32 {
+	n8 := n &^ 7
+	if n8 == 0 {
+		return dotBF16Generic(w, a, n)
+	}
+	return dotBF16AVX2(u16s(w, n), u16s(a, n), n8) + dotBF16Generic(w[2*n8:], a[2*n8:], n-n8)
+}

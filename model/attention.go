@@ -1,0 +1,282 @@
+package model
+
+import (
+	"math"
+
+	"github.com/gollama/gollama/tensor"
+)
+
+// attendWorker runs attention for worker slots [start, end) of the current
+// layer. Each slot owns its scratch and a contiguous share of the work
+// items, item j being (entry j/Heads, head j%Heads).
+func (c *Context) attendWorker(start, end int) {
+	n := len(c.batch) * c.m.Heads
+	for w := start; w < end; w++ {
+		scores := c.scores[w*c.opt.Cells : (w+1)*c.opt.Cells]
+		lanes := c.lanes[w*laneCount*c.m.HeadDimV : (w+1)*laneCount*c.m.HeadDimV]
+		for j := n * w / c.workers; j < n*(w+1)/c.workers; j++ {
+			c.attendHead(j/c.m.Heads, j%c.m.Heads, scores, lanes)
+		}
+	}
+}
+
+// The reference numbers were made on an AVX-512 machine, so sums are
+// taken in the order of ggml's AVX-512 kernels: llamafile's tinyBLAS for
+// batches (16 lanes across the dot, then _mm512_reduce_add_ps) and ggml's
+// vec_dot for single tokens (four 16-lane accumulators over steps of 64,
+// folded, then reduced; leftovers in float64).
+const (
+	simdWidth = 16            // float32 lanes of a zmm register
+	laneCount = 4 * simdWidth // ggml's vec_dot accumulators (GGML_F32_STEP)
+)
+
+// attendHead computes one head of attention for batch entry i the way
+// llama.cpp's CPU graph without flash attention does:
+//
+//	kq  = K·q          q rounded to the cache type (F16 for an F16 cache)
+//	p   = soft_max(kq·scale + mask)   ggml's vectorised expf and sums
+//	out = Vᵀ·p         p rounded to the cache type
+//
+// Rounding q and p to F16 moves logits by up to ~1e-3, and whether a value
+// rounds up or down hangs on its last float32 bits, so every sum is taken
+// in ggml's order. llamafile_sgemm takes only batches of n ≥ 2 whose dot
+// length is a multiple of 16; anything else goes through vec_dot. Cells
+// are laid out as in llama.cpp's cache for a lone sequence (cell = index
+// in the sequence).
+func (c *Context) attendHead(i, h int, scores, lanes []float32) {
+	m := c.m
+	il := c.layer
+	hk, hv := m.HeadDimK, m.HeadDimV
+	kvh := h / (m.Heads / m.KVHeads)
+	scale := 1 / float32(math.Sqrt(float64(hk))) // 1.0f/sqrtf(head_dim)
+	ps := c.cache.PageSize()
+	kDim, vDim := m.KVHeads*hk, m.KVHeads*hv
+	f16 := !c.opt.CacheF32
+	batched := len(c.batch) >= 2
+	e := c.batch[i]
+	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+1)*hk]
+	positions := c.cache.Positions(e.Seq)
+	scores = scores[:len(positions)]
+
+	// Scores of the visible cells; masked ones are -inf.
+	maxScore := float32(math.Inf(-1))
+	tinyK := batched && hk%simdWidth == 0
+	for page := 0; page*ps < len(positions); page++ {
+		p16, p32 := c.cache.Page(e.Seq, il, page)
+		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
+			cell := page*ps + slot
+			if positions[cell] > e.Pos {
+				scores[cell] = float32(math.Inf(-1))
+				continue
+			}
+			ko := slot*kDim + kvh*hk
+			var s float32
+			if f16 {
+				s = dotF16(p16[ko:ko+hk], q, tinyK)
+			} else {
+				s = dotF32(p32[ko:ko+hk], q, tinyK)
+			}
+			s *= scale
+			scores[cell] = s
+			maxScore = max(maxScore, s)
+		}
+	}
+	inv := float32(1 / softmaxExp(scores, maxScore))
+
+	// Vᵀ·p over cells padded to 256 as llama.cpp's KV rows are: cell by
+	// cell into lane (cell mod width) of each output, where ggml's kernels
+	// put that product.
+	width := laneCount
+	if batched {
+		width = simdWidth
+	}
+	clear(lanes[:width*hv])
+	for page := 0; page*ps < len(positions); page++ {
+		p16, p32 := c.cache.Page(e.Seq, il, page)
+		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
+			cell := page*ps + slot
+			if positions[cell] > e.Pos {
+				continue // p = 0 adds nothing
+			}
+			p := scores[cell] * inv
+			vo := ps*kDim + slot*vDim + kvh*hv
+			t := cell % width
+			if f16 {
+				p = roundF16(p)
+				for d, x := range p16[vo : vo+hv] {
+					lanes[d*width+t] += p * tensor.F16ToF32(x) // exact product: FMA and mul+add agree
+				}
+			} else {
+				for d, x := range p32[vo : vo+hv] {
+					lanes[d*width+t] = fma32(p, x, lanes[d*width+t])
+				}
+			}
+		}
+	}
+	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
+	for d := range out {
+		l := lanes[d*width : (d+1)*width]
+		if batched {
+			out[d] = reduce16(l)
+		} else {
+			out[d] = reduce64(l)
+		}
+	}
+}
+
+// dotF16 is K·q for an F16 key row and a query already rounded to F16
+// (every product is exact, so FMA changes nothing), summed as tinyBLAS
+// (tiny) or ggml_vec_dot_f16 would.
+func dotF16(k []uint16, q []float32, tiny bool) float32 {
+	q = q[:len(k)]
+	if tiny {
+		var l [simdWidth]float32
+		for i := 0; i < len(k); i += simdWidth {
+			for t := range simdWidth {
+				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
+			}
+		}
+		return reduce16(l[:])
+	}
+	np := len(k) &^ (laneCount - 1)
+	var sum float64
+	if np > 0 {
+		var l [laneCount]float32
+		for i := 0; i < np; i += laneCount {
+			for t := range laneCount {
+				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
+			}
+		}
+		sum = float64(reduce64(l[:]))
+	}
+	for i := np; i < len(k); i++ {
+		sum += float64(tensor.F16ToF32(k[i]) * q[i])
+	}
+	return float32(sum)
+}
+
+// dotF32 is dotF16 for an F32 cache: float32 FMA lanes as tinyBLAS or
+// ggml_vec_dot_f32 (whose leftovers are summed in float32).
+func dotF32(k, q []float32, tiny bool) float32 {
+	q = q[:len(k)]
+	if tiny {
+		var l [simdWidth]float32
+		for i := 0; i < len(k); i += simdWidth {
+			for t := range simdWidth {
+				l[t] = fma32(k[i+t], q[i+t], l[t])
+			}
+		}
+		return reduce16(l[:])
+	}
+	np := len(k) &^ (laneCount - 1)
+	var sum float32
+	if np > 0 {
+		var l [laneCount]float32
+		for i := 0; i < np; i += laneCount {
+			for t := range laneCount {
+				l[t] = fma32(k[i+t], q[i+t], l[t])
+			}
+		}
+		sum = reduce64(l[:])
+	}
+	for i := np; i < len(k); i++ {
+		sum = fma32(k[i], q[i], sum) // sumf += x*y, contracted to an FMA by the compiler
+	}
+	return sum
+}
+
+// reduce16 is _mm512_reduce_add_ps: halves added (256, then 128 bits),
+// then lanes 0+2 and 1+3, then those two.
+func reduce16(x []float32) float32 {
+	x = x[:simdWidth]
+	var t [4]float32
+	for i := range 4 {
+		t[i] = (x[12+i] + x[4+i]) + (x[8+i] + x[i])
+	}
+	return (t[0] + t[2]) + (t[1] + t[3])
+}
+
+// reduce64 folds ggml's four 16-lane accumulators (lane i of register
+// i/16) as GGML_F32x16_REDUCE: registers 0+2 and 1+3, then the two, then
+// _mm512_reduce_add_ps.
+func reduce64(l []float32) float32 {
+	l = l[:laneCount]
+	var x [simdWidth]float32
+	for i := range simdWidth {
+		x[i] = (l[i] + l[32+i]) + (l[16+i] + l[48+i])
+	}
+	return reduce16(x[:])
+}
+
+// softmaxExp replaces x by exp(x-max) and returns the sum, as
+// ggml_vec_soft_max_f32 with AVX-512 computes it over a KV row: sixteen
+// lanes at a time through ggml_v_expf, each group summed with
+// _mm512_reduce_add_ps, the group sums accumulated in float64. llama.cpp
+// pads KV rows to 256 cells, so every lane is vectorised; masked cells
+// (-inf) contribute exact zeros.
+func softmaxExp(x []float32, maxScore float32) float64 {
+	var sum float64
+	for i := 0; i < len(x); i += simdWidth {
+		var v [simdWidth]float32
+		for l := range min(simdWidth, len(x)-i) {
+			if !math.IsInf(float64(x[i+l]), -1) {
+				v[l] = vExpf(x[i+l] - maxScore)
+			}
+			x[i+l] = v[l]
+		}
+		sum += float64(reduce16(v[:]))
+	}
+	return sum
+}
+
+// vExpf is one lane of ggml_v_expf for AVX-512: ARM's optimized-routines
+// expf (~1.5 ulp), its polynomial folded with the 1 and scaled by 2^n with
+// vscalefps. Reproduced bit for bit because its results feed roundings to
+// F16 or Q8 where an ulp can flip the rounding.
+func vExpf(x float32) float32 {
+	const r = 0x1.8p23
+	z := fma32(x, 0x1.715476p+0, r)
+	n := z - r
+	b := fma32(-n, 0x1.7f7d1cp-20, fma32(-n, 0x1.62e4p-1, x))
+	u := b * b
+	j := fma32(fma32(fma32(0x1.0e4020p-7, b, 0x1.573e2ep-5), u, fma32(0x1.555e66p-3, b, 0x1.fffdb6p-2)), u, fma32(0x1.ffffecp-1, b, 1))
+	if math.Abs(float64(n)) > 192 {
+		if n <= 0 {
+			return 0
+		}
+		return float32(math.Inf(1))
+	}
+	return float32(math.Ldexp(float64(j), int(n))) // exact in float64, one rounding
+}
+
+// fma32 is a*b+c rounded once to float32, as the FMA instructions do. The
+// product is exact in float64; the float64 sum may itself be rounded, and
+// when that lands exactly halfway between two float32s the lost bits
+// decide the direction (plain float32(p+c) would round twice).
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	bv := s - p
+	lost := (p - (s - bv)) + (float64(c) - bv) // exact error of the sum
+	bits := math.Float64bits(s)
+	const low = 1<<29 - 1 // float64 mantissa bits below float32's
+	if lost == 0 || bits&low != 1<<28 || math.Abs(s) < 0x1p-126 {
+		return float32(s)
+	}
+	// s is an exact float32 midpoint: round toward where the true sum lies.
+	trunc := math.Float64frombits(bits &^ low) // toward zero
+	if (lost > 0) == (s > 0) {
+		return float32(math.Float64frombits(bits&^low + 1<<29)) // away from zero
+	}
+	return float32(trunc)
+}
+
+// roundF16 rounds x to the nearest half (ties to even), as a float32.
+func roundF16(x float32) float32 { return tensor.F16ToF32(tensor.F32ToF16(x)) }
+
+// roundF16Row is dst = roundF16(src).
+func roundF16Row(dst, src []float32) {
+	for i, x := range src {
+		dst[i] = roundF16(x)
+	}
+}

@@ -1,0 +1,248 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gollama/gollama/kernels"
+	"github.com/gollama/gollama/tensor"
+)
+
+// Forward evaluates a batch: every entry's token is appended to its
+// sequence in the KV cache at its position, and attends causally (to the
+// cells of its own sequence whose position is not after its own). It
+// returns the logits of the entries that asked for them, in batch order,
+// Vocab floats each; the slice is the context's and valid until the next
+// call. On error the cache is unchanged.
+func (c *Context) Forward(batch []Entry) ([]float32, error) {
+	nOut, err := c.check(batch)
+	if err != nil {
+		return nil, err
+	}
+	for seq := range c.seqLen {
+		c.seqLen[seq] = c.cache.Len(seq)
+	}
+	for i, e := range batch {
+		// check reserved the pages, so Append cannot fail here.
+		cell, err := c.cache.Append(e.Seq, e.Pos)
+		if err != nil {
+			c.rollback()
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		c.cells[i] = cell
+	}
+	c.batch = batch
+	logits, err := c.run(batch, nOut)
+	c.batch = nil
+	if err != nil {
+		c.rollback()
+		return nil, err
+	}
+	return logits, nil
+}
+
+// rollback drops the cells the failed batch appended.
+func (c *Context) rollback() {
+	for seq, n := range c.seqLen {
+		if c.cache.Len(seq) > n {
+			_ = c.cache.Truncate(seq, n) // n is within the sequence: cannot fail
+		}
+	}
+}
+
+// run is the forward pass proper over a checked batch whose cells exist.
+func (c *Context) run(batch []Entry, nOut int) ([]float32, error) {
+	m := c.m
+	n := len(batch)
+	for i, e := range batch {
+		row := c.x[i*m.Embd : (i+1)*m.Embd]
+		// get_rows: the embedding row decoded exactly.
+		if err := tensor.Dequantize(row, m.tokEmbd.Row(int(e.Token)), m.tokEmbd.Type); err != nil {
+			return nil, fmt.Errorf("model: token_embd.weight row %d: %w", e.Token, err)
+		}
+		m.ropeTable(c.rope[i*m.RopeDims:(i+1)*m.RopeDims], e.Pos)
+	}
+	for il := range m.layers {
+		if err := c.attentionBlock(il, n); err != nil {
+			return nil, err
+		}
+		if err := c.feedForwardBlock(il, n); err != nil {
+			return nil, err
+		}
+	}
+	return c.output(batch, nOut)
+}
+
+// check validates a batch and makes sure the cache has room for it.
+func (c *Context) check(batch []Entry) (nOut int, err error) {
+	if len(batch) == 0 {
+		return 0, fmt.Errorf("model: empty batch")
+	}
+	if len(batch) > c.opt.MaxBatch {
+		return 0, fmt.Errorf("model: batch of %d entries exceeds MaxBatch %d", len(batch), c.opt.MaxBatch)
+	}
+	clear(c.seqNew)
+	for i, e := range batch {
+		if e.Token < 0 || int(e.Token) >= c.m.Vocab {
+			return 0, fmt.Errorf("model: batch entry %d: token %d out of range [0, %d)", i, e.Token, c.m.Vocab)
+		}
+		if e.Seq < 0 || e.Seq >= c.opt.MaxSeqs {
+			return 0, fmt.Errorf("model: batch entry %d: sequence %d out of range [0, %d)", i, e.Seq, c.opt.MaxSeqs)
+		}
+		if e.Pos < 0 {
+			return 0, fmt.Errorf("model: batch entry %d: negative position %d", i, e.Pos)
+		}
+		if e.Logits {
+			nOut++
+		}
+		c.seqNew[e.Seq]++
+	}
+	if nOut > c.opt.MaxOutputs {
+		return 0, fmt.Errorf("model: %d entries want logits, MaxOutputs is %d", nOut, c.opt.MaxOutputs)
+	}
+	need := 0
+	for seq, k := range c.seqNew {
+		need += c.cache.PagesNeeded(seq, k)
+	}
+	if free := c.cache.FreePages(); need > free {
+		return 0, fmt.Errorf("model: KV cache full: batch needs %d pages of %d cells, %d free", need, c.cache.PageSize(), free)
+	}
+	return nOut, nil
+}
+
+// attentionBlock is x += Wo·attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x)).
+func (c *Context) attentionBlock(il, n int) error {
+	m, l := c.m, &c.m.layers[il]
+	qDim, kDim, vDim := m.Heads*m.HeadDimK, m.KVHeads*m.HeadDimK, m.KVHeads*m.HeadDimV
+	c.norm(c.xn, c.x, l.attnNorm, n)
+	if err := c.matmul(c.q, l.wq, l.bq, c.xn, n); err != nil {
+		return err
+	}
+	if err := c.matmul(c.k, l.wk, l.bk, c.xn, n); err != nil {
+		return err
+	}
+	if err := c.matmul(c.v, l.wv, l.bv, c.xn, n); err != nil {
+		return err
+	}
+	f16 := !c.opt.CacheF32
+	for i, e := range c.batch {
+		q, k, v := c.q[i*qDim:(i+1)*qDim], c.k[i*kDim:(i+1)*kDim], c.v[i*vDim:(i+1)*vDim]
+		if l.qNorm != nil {
+			headNorm(q, l.qNorm, m.RMSEps)
+			headNorm(k, l.kNorm, m.RMSEps)
+		}
+		cs := c.rope[i*m.RopeDims : (i+1)*m.RopeDims]
+		m.rope(q, m.Heads, m.HeadDimK, cs)
+		m.rope(k, m.KVHeads, m.HeadDimK, cs)
+		// Store the new key and value (set_rows rounds to the cache type).
+		qr := c.qr[i*qDim : (i+1)*qDim]
+		if f16 {
+			kernels.F32ToF16Row(c.cache.K(e.Seq, il, c.cells[i]), k)
+			kernels.F32ToF16Row(c.cache.V(e.Seq, il, c.cells[i]), v)
+			// The F16 K·Q dot sees the query rounded to F16.
+			roundF16Row(qr, q)
+		} else {
+			copy(c.cache.K32(e.Seq, il, c.cells[i]), k)
+			copy(c.cache.V32(e.Seq, il, c.cells[i]), v)
+			copy(qr, q)
+		}
+	}
+	c.layer = il
+	c.pool.Parallel(c.workers, c.attnFn)
+	if err := c.matmul(c.out, l.wo, l.bo, c.attn, n); err != nil {
+		return err
+	}
+	kernels.Add(c.x[:n*m.Embd], c.x[:n*m.Embd], c.out[:n*m.Embd])
+	return nil
+}
+
+// feedForwardBlock is x += W_down·(silu(W_gate·norm(x)) ⊙ W_up·norm(x)).
+func (c *Context) feedForwardBlock(il, n int) error {
+	m, l := c.m, &c.m.layers[il]
+	c.norm(c.xn, c.x, l.ffnNorm, n)
+	if err := c.matmul(c.gate, l.gate, l.bGate, c.xn, n); err != nil {
+		return err
+	}
+	if err := c.matmul(c.up, l.up, l.bUp, c.xn, n); err != nil {
+		return err
+	}
+	for i := range n {
+		swiglu(c.gate[i*m.FF:(i+1)*m.FF], c.up[i*m.FF:(i+1)*m.FF])
+	}
+	if err := c.matmul(c.out, l.down, l.bDwn, c.gate, n); err != nil {
+		return err
+	}
+	kernels.Add(c.x[:n*m.Embd], c.x[:n*m.Embd], c.out[:n*m.Embd])
+	return nil
+}
+
+// output computes the logits of the entries that want them: the final
+// norm and the output projection, for those rows only.
+func (c *Context) output(batch []Entry, nOut int) ([]float32, error) {
+	m := c.m
+	j := 0
+	for i, e := range batch {
+		if e.Logits {
+			kernels.RMSNorm(c.outX[j*m.Embd:(j+1)*m.Embd], c.x[i*m.Embd:(i+1)*m.Embd], m.outputNorm, m.RMSEps)
+			j++
+		}
+	}
+	logits := c.logits[:nOut*m.Vocab]
+	if nOut == 0 {
+		return logits, nil
+	}
+	if err := c.mm(logits, m.output, c.outX, nOut); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return logits, nil
+}
+
+// norm is dst = RMSNorm(x)·w for each of n rows of Embd.
+func (c *Context) norm(dst, x, w []float32, n int) {
+	e := c.m.Embd
+	for i := range n {
+		kernels.RMSNorm(dst[i*e:(i+1)*e], x[i*e:(i+1)*e], w, c.m.RMSEps)
+	}
+}
+
+// matmul is dst = w·x (+ bias) for n rows of x.
+func (c *Context) matmul(dst []float32, w *tensor.Tensor, bias, x []float32, n int) error {
+	if err := c.mm(dst, w, x, n); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	if bias != nil {
+		r := len(bias)
+		for i := range n {
+			row := dst[i*r : (i+1)*r]
+			kernels.Add(row, row, bias)
+		}
+	}
+	return nil
+}
+
+// headNorm RMS-normalises each head of x (heads of len(w)) and scales by w.
+func headNorm(x, w []float32, eps float32) {
+	d := len(w)
+	for h := 0; h+d <= len(x); h += d {
+		kernels.RMSNorm(x[h:h+d], x[h:h+d], w, eps)
+	}
+}
+
+// swiglu is gate = silu(gate)·up as ggml_vec_swiglu_f32 computes it with
+// AVX-512 (the reference machine): sixteen lanes at a time with
+// ggml_v_expf, x/(1+exp(-x)), the tail with expf. The exact exp matters:
+// ffn_down's input is rounded to its activation type (Q8, F16, BF16) where
+// an ulp can flip a rounding.
+func swiglu(gate, up []float32) {
+	up = up[:len(gate)]
+	nv := len(gate) &^ (simdWidth - 1)
+	for i, x := range gate[:nv] {
+		gate[i] = x / (1 + vExpf(-x)) * up[i]
+	}
+	for i := nv; i < len(gate); i++ {
+		x := gate[i]
+		gate[i] = x / (1 + expf(-x)) * up[i]
+	}
+}
+
+func expf(x float32) float32 { return float32(math.Exp(float64(x))) }
