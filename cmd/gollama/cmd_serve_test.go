@@ -42,7 +42,9 @@ func TestServeCommand(t *testing.T) {
 	}
 	var out struct {
 		Choices []struct{ Message struct{ Content string } }
-		Usage   struct{ CompletionTokens int `json:"completion_tokens"` }
+		Usage   struct {
+			CompletionTokens int `json:"completion_tokens"`
+		}
 	}
 	json.NewDecoder(resp.Body).Decode(&out)
 	resp.Body.Close()
