@@ -3,6 +3,18 @@
 // generation (n tokens one at a time), on random token ids from a fixed
 // seed. The helpers here back both `gollama bench` and this package's
 // `go test -bench` benchmarks, so the two report comparable figures.
+//
+// The benchmarks write their models with synth on first use (tinyllama-1.1b
+// in Q4_0, Q8_0 and Q4_K_M; the "tiny" shape under -short) and cache them
+// in $GOLLAMA_BENCH_CACHE or the user cache directory:
+//
+//	go test -run XXX -bench . -benchtime 3x ./bench/ | tee new.txt
+//	benchstat old.txt new.txt
+//
+// Read Decode's GB/s against MemBandwidth's: decode streams every weight
+// once per token, so their ratio is how close it runs to the machine's
+// limit. On a shared machine prefer `gollama bench --cpu-ts`, whose
+// tokens per CPU-second moves much less with the load than wall time.
 package bench
 
 import (

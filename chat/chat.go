@@ -7,6 +7,7 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gollama/gollama/jinja"
@@ -179,7 +180,7 @@ func anyToValue(v any) (jinja.Value, error) {
 		return x, nil
 	case json.RawMessage:
 		return jinja.ParseJSON(x)
-	case *jinja.Dict:
+	case *jinja.Dict, jinja.Func, jinja.Tuple, jinja.Markup:
 		return x, nil
 	case map[string]any, []any, int64, float64, bool:
 		return jinja.FromGo(x), nil
@@ -205,7 +206,7 @@ type Options struct {
 // strftime_now). A template that raises returns a *jinja.Error whose
 // Message is the template's message.
 func Render(template string, msgs []Message, opts Options) (string, error) {
-	t, err := jinja.Parse(template)
+	t, err := parseCached(template)
 	if err != nil {
 		return "", err
 	}
@@ -214,6 +215,33 @@ func Render(template string, msgs []Message, opts Options) (string, error) {
 		return "", err
 	}
 	return t.Render(vars)
+}
+
+// A chat renders the same template every turn; parsed templates are
+// immutable, so a few are kept.
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]*jinja.Template{}
+)
+
+func parseCached(src string) (*jinja.Template, error) {
+	cacheMu.Lock()
+	t, ok := cache[src]
+	cacheMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := jinja.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	cacheMu.Lock()
+	if len(cache) >= 8 {
+		clear(cache)
+	}
+	cache[src] = t
+	cacheMu.Unlock()
+	return t, nil
 }
 
 // Context builds the template variables for msgs and opts.

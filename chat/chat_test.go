@@ -182,3 +182,25 @@ func TestToolCallJSONRoundTrip(t *testing.T) {
 		t.Errorf("rendered %q, %v", got, err)
 	}
 }
+
+func BenchmarkRenderToolTemplate(b *testing.B) {
+	src, err := os.ReadFile(testdata.Path(b, "templates/meetkai-functionary-medium-v3.2.jinja"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tools []json.RawMessage
+	var msgs []Message
+	if err := json.Unmarshal([]byte(toolsJSON), &tools); err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(toolMessagesStringArgsJSON), &msgs); err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{AddGenerationPrompt: true, BOS: "<s>", Tools: tools}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Render(string(src), msgs, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

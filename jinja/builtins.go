@@ -2,7 +2,6 @@ package jinja
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -179,41 +178,23 @@ func (r *renderer) applyTest(name string, v Value, args []Value) (bool, error) {
 			return v == a, nil
 		}
 		return equal(v, a) && fmt.Sprintf("%p", v) == fmt.Sprintf("%p", a), nil
-	case "escaped":
-		return false, nil
 	case "lower", "upper":
-		s, ok := v.(string)
-		if !ok {
-			return false, fmt.Errorf("'%s' object has no attribute 'is%s'", typeName(v), name)
-		}
-		b, _ := strMethod(s, &argReader{method: "is" + name})
+		b, _ := strMethod(str(v), &argReader{method: "is" + name})
 		return b.(bool), nil
 	case "odd", "even", "divisibleby":
-		n, ok := v.(int64)
-		if b, isB := v.(bool); isB {
-			n, ok = boolInt(b), true
+		// Python: value % 2 == 1, value % 2 == 0, value % num == 0.
+		var d Value = int64(2)
+		if name == "divisibleby" {
+			d = arg()
 		}
-		if !ok {
-			if f, isF := v.(float64); isF && name == "divisibleby" {
-				d := toFloat(arg())
-				if d == 0 {
-					return false, fmt.Errorf("float modulo")
-				}
-				return math.Mod(f, d) == 0, nil
-			}
-			return false, fmt.Errorf("unsupported operand type(s) for %%: '%s' and 'int'", typeName(v))
-		}
-		switch name {
-		case "odd":
-			return n%2 != 0, nil
-		case "even":
-			return n%2 == 0, nil
-		}
-		m, err := numOp("%", n, arg())
+		m, err := binop("%", v, d)
 		if err != nil {
 			return false, err
 		}
-		return toFloat(m) == 0, nil
+		if name == "odd" {
+			return equal(m, int64(1)), nil
+		}
+		return equal(m, int64(0)), nil
 	case "eq", "equalto", "==":
 		return equal(v, arg()), nil
 	case "ne", "!=":

@@ -286,6 +286,9 @@ func (r *renderer) iterate(v Value) ([]Value, error) {
 			return nil, nil
 		}
 		x.used = true
+		if x.thunk != nil {
+			return x.thunk()
+		}
 		return x.items, nil
 	case []Value:
 		return x, nil
@@ -311,12 +314,22 @@ type loopState struct {
 	// lastChanged is what loop.changed compares against.
 	lastChanged []Value
 	hasChanged  bool
+	depth       int
+	recurse     func(Value) (Value, error) // loop(...) in recursive loops
 }
 
 func (r *renderer) execFor(n *forNode, f *frame) error {
 	iv, err := r.eval(n.iter, f)
 	if err != nil {
 		return err
+	}
+	return r.loop(n, f, iv, 1)
+}
+
+// loop runs a for loop over iv; depth counts recursive loop() calls.
+func (r *renderer) loop(n *forNode, f *frame, iv Value, depth int) error {
+	if depth > maxCallDepth {
+		return fmt.Errorf("maximum recursion depth exceeded")
 	}
 	items, err := r.iterate(iv)
 	if err != nil {
@@ -345,7 +358,17 @@ func (r *renderer) execFor(n *forNode, f *frame) error {
 	if len(items) == 0 {
 		return r.exec(n.els, f)
 	}
-	ls := &loopState{items: items}
+	ls := &loopState{items: items, depth: depth}
+	if n.recursive {
+		ls.recurse = func(v Value) (Value, error) {
+			saved := r.out
+			r.out = &strings.Builder{}
+			err := r.loop(n, f, v, depth+1)
+			s := r.out.String()
+			r.out = saved
+			return s, err
+		}
+	}
 	for i, it := range items {
 		if err := r.step(n.line); err != nil {
 			return err
@@ -386,9 +409,9 @@ func (ls *loopState) attr(name string) (Value, bool) {
 	case "length":
 		return int64(n), true
 	case "depth":
-		return int64(1), true
+		return int64(ls.depth), true
 	case "depth0":
-		return int64(0), true
+		return int64(ls.depth - 1), true
 	case "previtem":
 		if i == 0 {
 			return Undefined{Hint: "there is no previous item"}, true
@@ -460,6 +483,11 @@ func (r *renderer) call(fn Value, args []Value, kw *Dict) (Value, error) {
 		return x(args, kw)
 	case boundMethod:
 		return r.callMethod(x, args, kw)
+	case *loopState:
+		if x.recurse != nil && len(args) == 1 {
+			return x.recurse(args[0])
+		}
+		return nil, fmt.Errorf("'LoopContext' object is not callable")
 	case Undefined:
 		return nil, undefErr(x)
 	}

@@ -45,6 +45,9 @@ var refCases = []refCase{
 	{"raw", "{% raw %}{{ not rendered }}{% endraw %}|{%- raw -%}  x  {%- endraw -%}|", true, "{{ not rendered }}|x|"},
 	{"string_literals", "{{ 'a\\nb' }}|{{ 'tab\\there' }}|{{ '\\u00e9\\x41\\101' }}|{{ 'back\\\\slash' }}|{{ 'unk\\d' }}|{{ 'a' 'b' }}|{{ \"}}\" }}|{{ {'a': {'b': 1}} }}", true, "a\nb|tab\there|éAA|back\\slash|unk\\d|ab|}}|{'a': {'b': 1}}"},
 	{"crlf", "a\r\nb\r\n{% if true %}\r\nc\r\n{% endif %}\r\n", true, "a\nb\nc\n"},
+	{"center_odd", "[{{ none|center(5) }}][{{ 'ab'|center(5) }}][{{ 'abc'|center(6) }}]", true, "[ None][  ab ][ abc  ]"},
+	{"lazy_generators", "{% set g = 0|items %}{{ g is none }}{{ 3.5 is odd }}{{ 'x' is lower }}{{ (1,) * true }}{{ range(2) | map('string') | join }}", true, "FalseFalseTrue(1,)01"},
+	{"recursive_loop", "{% for it in [{'n': 'a', 'c': [{'n': 'b', 'c': []}]}] recursive %}({{ it.n }}{{ loop.depth }}{{ loop(it.c) }}){% endfor %}", true, "(a1(b2))"},
 	{"undefined_ops", "{{ missing|length }}{{ missing|list }}{{ missing|trim }}{% for x in missing %}x{% endfor %}{{ 'x' in missing }}{{ missing ~ 'a' }}{{ d.zz is defined }}", true, "0[]FalseaFalse"},
 	{"err_raise", "a\n{{ raise_exception('boom ' ~ 1) }}", false, "boom 1"},
 	{"err_undefined_add", "{% set x = 1 %}\n\n{{ x + missing }}", false, "'missing' is undefined"},
@@ -58,5 +61,7 @@ var refCases = []refCase{
 	{"err_unsafe", "{{ l.append(3) }}", false, "access to attribute 'append' of 'list' object is unsafe."},
 	{"err_len_generator", "{{ [1]|select|length }}", false, "object of type 'generator' has no len()"},
 	{"err_tojson_generator", "{{ l|map('string')|tojson }}", false, "Object of type generator is not JSON serializable"},
+	{"err_lazy_fails_when_used", "{{ 0|items|list }}", false, "Can only get item pairs from a mapping."},
+	{"err_float_undefined", "{{ missing|float }}", false, "'missing' is undefined"},
 	{"err_no_filter", "{{ 1|nosuchfilter }}", false, "No filter named 'nosuchfilter'."},
 }

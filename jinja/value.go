@@ -38,6 +38,9 @@ type Markup string
 type generator struct {
 	items []Value
 	used  bool
+	// thunk computes the items on first iteration: jinja2's generator
+	// filters only fail (or not) when consumed.
+	thunk func() ([]Value, error)
 }
 
 func newGenerator(items []Value) *generator { return &generator{items: items} }

@@ -95,6 +95,9 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	// The cache rounds its cells up to whole pages, and a sequence may fill
+	// them all: size everything by what it really holds.
+	opt.Cells = cache.TotalPages() * cache.PageSize()
 	c := &Context{m: m, opt: opt, cache: cache, pool: opt.Pool}
 	if c.pool == nil {
 		c.pool = kernels.NewPool(opt.Threads)

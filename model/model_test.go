@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gollama/gollama/gguf"
+	"github.com/gollama/gollama/internal/testdata"
 	"github.com/gollama/gollama/tensor"
 )
 
@@ -420,5 +421,35 @@ func TestF32CacheCloseToF16(t *testing.T) {
 	}
 	if d := maxDiff(get(true), get(false)); d > 0.05 || d == 0 {
 		t.Errorf("F32 vs F16 cache: max diff %g (want small but nonzero)", d)
+	}
+}
+
+// A context whose cell count is not a whole number of pages can still fill
+// every cell the cache rounded up to.
+func TestCellsRoundedUpToPages(t *testing.T) {
+	f, err := gguf.Open(testdata.Path(t, "models/stories260K-F32.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.NewContext(Options{Cells: 40, PageSize: 32, MaxBatch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Options().Cells != 64 {
+		t.Fatalf("Cells %d, want 64 (two pages)", c.Options().Cells)
+	}
+	for pos := int32(0); pos < 64; pos++ {
+		if _, err := c.Forward([]Entry{{Token: 1 + pos%100, Pos: pos, Logits: true}}); err != nil {
+			t.Fatalf("position %d: %v", pos, err)
+		}
+	}
+	if _, err := c.Forward([]Entry{{Token: 1, Pos: 64, Logits: true}}); err == nil {
+		t.Error("a 65th cell fit in two pages")
 	}
 }

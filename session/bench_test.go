@@ -118,6 +118,43 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
+// Saving to and loading from a file in the page cache (no fsync: that is
+// the disk's speed, not ours).
+func BenchmarkFile(b *testing.B) {
+	s := kvSession(b, false)
+	path := b.TempDir() + "/bench.session"
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	n, err := s.WriteTo(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("save", func(b *testing.B) {
+		b.SetBytes(n)
+		for range b.N {
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.WriteTo(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		b.SetBytes(n)
+		for range b.N {
+			l, err := LoadFile(s.ctx, 1, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.Reset()
+		}
+	})
+}
+
 // Forking a 2,000-token session of TinyLlama's KV shape (44 MB of keys and
 // values) shares its pages: the cost is the page and position lists, not
 // the data. Compare with BenchmarkClone, which copies it.

@@ -153,7 +153,7 @@ func (c *crcWriter) float32s(v []float32) {
 	c.write(b)
 }
 
-// WriteTo writes the session in the format above: tokens, KV cells,
+// WriteTo writes the session in the format of the package doc: tokens, KV cells,
 // logits, pending tokens and sampler state, checksummed.
 func (s *Session) WriteTo(w io.Writer) (int64, error) {
 	h := modelHeader(s.ctx)
@@ -162,7 +162,7 @@ func (s *Session) WriteTo(w io.Writer) (int64, error) {
 	h.nLogits = uint32(len(s.logits))
 	h.nPending = uint32(len(s.pending))
 	h.nSamp = uint32(len(s.sampler))
-	cw := &crcWriter{w: bufio.NewWriterSize(w, 1<<20)}
+	cw := &crcWriter{w: bufio.NewWriterSize(w, int(min(1<<20, max(4096, h.size()))))}
 	cw.write(h.marshal())
 	cw.int32s(s.tokens)
 	cw.int32s(cache.Positions(s.seq))

@@ -91,7 +91,8 @@ func readerSize(r io.Reader) int64 {
 // model's dimensions, the context's free space and, when it can tell, the
 // reader's length. A truncated, corrupted (checksum), foreign-model or
 // newer-version file is an error wrapping ErrTruncated, ErrCorrupt,
-// ErrOtherModel or ErrVersion, and leaves the context as it was.
+// ErrOtherModel or ErrVersion, and leaves the context as it was. Load
+// reads ahead through a buffer: r may be read past the session's end.
 func Load(ctx *model.Context, seq int, r io.Reader) (*Session, error) {
 	s, err := New(ctx, seq)
 	if err != nil {

@@ -101,8 +101,7 @@ var preTokenizers = map[string]preSpec{
 
 	"llama3": llama3Spec, "llama-v3": llama3Spec, "llama-bpe": llama3Spec, "falcon3": llama3Spec,
 	"falcon-h1": llama3Spec, "pixtral": llama3Spec, "midm-2.0": llama3Spec, "lfm2": llama3Spec,
-	"jina-v5-nano": llama3Spec,
-	"dbrx":         {llama3Spec.stages, 0}, "smaug-bpe": {llama3Spec.stages, 0},
+	"jina-v5-nano": llama3Spec, "dbrx": {llama3Spec.stages, 0}, "smaug-bpe": {llama3Spec.stages, 0},
 	"chatglm-bpe": {llama3Spec.stages, preNoBOS}, "glm4": {llama3Spec.stages, preNoBOS},
 
 	"qwen2": {qwen2Stages, preKeepSpaces}, "deepseek-r1-qwen": {qwen2Stages, preKeepSpaces},
@@ -111,8 +110,7 @@ var preTokenizers = map[string]preSpec{
 	"grok-2": {qwen2Stages, preKeepSpaces}, "stablelm2": {qwen2Stages, 0}, "megrez": {qwen2Stages, 0},
 	// '(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|...|\s*[\r\n]|...: Qwen2's splits
 	"bailingmoe": {qwen2Stages, preKeepSpaces}, "bailingmoe2": {qwen2Stages, preKeepSpaces},
-	"llada-moe":  {qwen2Stages, preKeepSpaces},
-	"qwen35":     {[]stage{byRegex(matchQwen35)}, preKeepSpaces},
+	"llada-moe": {qwen2Stages, preKeepSpaces}, "qwen35": {[]stage{byRegex(matchQwen35)}, preKeepSpaces},
 	"seed-coder": {[]stage{byRegex(qwen2Variant(true, false))}, preKeepSpaces},
 	"ufakzeka":   {[]stage{byRegex(qwen2Variant(false, true))}, preKeepSpaces},
 	"laguna":     {[]stage{byRegex(matchLines), byRegex(matchQwen2)}, preKeepSpaces},

@@ -24,6 +24,8 @@ type genFlags struct {
 	nPredict    int
 	seed        int64
 	ignoreEOS   bool
+	ctxShift    bool
+	keep        int
 	stops       stringList
 	logitBias   stringList
 	p           sample.Params
@@ -49,6 +51,8 @@ func (g *genFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&g.nPredict, "n", 128, "tokens to generate (-1: until end of text or context full)")
 	fs.Int64Var(&g.seed, "seed", -1, "sampling seed (-1: random)")
 	fs.BoolVar(&g.ignoreEOS, "ignore-eos", false, "keep generating past end-of-text tokens")
+	fs.BoolVar(&g.ctxShift, "context-shift", false, "when the context fills, drop the older half of the tokens after --keep and go on")
+	fs.IntVar(&g.keep, "keep", 0, "tokens of the prompt kept by --context-shift (BOS is always kept)")
 	fs.Var(&g.stops, "stop", "stop string (repeatable); never printed")
 	fs.Var(&g.logitBias, "logit-bias", "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 2-inf (repeatable)")
 	f32 := func(p *float32, name string, usage string) {
@@ -77,7 +81,8 @@ func (g *genFlags) options() gollama.Options {
 }
 
 func (g *genFlags) params() (gollama.Params, error) {
-	p := gollama.Params{Params: g.p, MaxTokens: g.nPredict, Stop: g.stops, IgnoreEOS: g.ignoreEOS}
+	p := gollama.Params{Params: g.p, MaxTokens: g.nPredict, Stop: g.stops, IgnoreEOS: g.ignoreEOS,
+		ContextShift: g.ctxShift, KeepTokens: g.keep}
 	p.Seed = sample.RandomSeed
 	if g.seed >= 0 {
 		p.Seed = uint64(g.seed)
