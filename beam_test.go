@@ -2,14 +2,16 @@ package gollama
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
 )
 
-// Beam search with width 1 is greedy decoding; wider beams find sequences
-// at least as probable as the greedy one, and every beam's log-probability
-// is what the model assigns to its tokens.
+// Beam search with width 1 is greedy decoding; wider beams return distinct
+// hypotheses, best score first, each with the log-probability the model
+// assigns to its tokens. (Beating greedy is not guaranteed: the greedy
+// prefix can be pruned on the way.)
 func TestBeamSearch(t *testing.T) {
 	m := loadModel(t, "stories260K-F32", Options{})
 	ref := loadRef(t, "stories260K-F32", "p1")
@@ -25,11 +27,21 @@ func TestBeamSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(four) == 0 || four[0].LogProb < one[0].LogProb-1e-4 {
-		t.Fatalf("width 4 best log p %v below greedy %v", four[0].LogProb, one[0].LogProb)
+	if len(four) != 4 {
+		t.Fatalf("width 4 returned %d beams", len(four))
 	}
-	for _, b := range four {
-		if got := scoreTokens(t, m, ref.Tokens, b.Tokens); math.Abs(got-b.LogProb) > 1e-3 {
+	seen := map[string]bool{}
+	for i, b := range four {
+		if i > 0 && b.Score > four[i-1].Score {
+			t.Errorf("beam %d scores %v above beam %d's %v", i, b.Score, i-1, four[i-1].Score)
+		}
+		if key := fmt.Sprint(b.Tokens); seen[key] {
+			t.Errorf("beam %v returned twice", b.Tokens)
+		} else {
+			seen[key] = true
+		}
+		// Batched and single-sequence passes may round differently.
+		if got := scoreTokens(t, m, ref.Tokens, b.Tokens); math.Abs(got-b.LogProb) > 1e-2 {
 			t.Errorf("beam %v: log p %v, rescored %v", b.Tokens, b.LogProb, got)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 type ChatOptions = chat.Options
 
 // RenderChat renders messages with the model's chat template (or, for a
-// model without one, the template of its detected family), ending with the
+// model without one, chatml, as llama.cpp does), ending with the
 // assistant's turn opened. The BOS text is left out where tokenizing adds
 // BOS anyway, as llama.cpp does.
 func (m *Model) RenderChat(msgs []chat.Message, opts chat.Options) (string, error) {
@@ -23,11 +23,9 @@ func (m *Model) RenderChat(msgs []chat.Message, opts chat.Options) (string, erro
 		opts.EOS = m.tok.Piece(eos, true)
 	}
 	opts.AddGenerationPrompt = true
-	tmpl := m.template
-	if tmpl == "" {
-		tmpl = fallbackTemplate(m)
-	}
-	out, err := chat.Render(tmpl, msgs, opts)
+	// The model's Jinja template; without one (or one that does not parse),
+	// the native format llama.cpp detects, chatml by default.
+	out, err := chat.Apply(m.template, msgs, opts)
 	if err != nil {
 		return "", err
 	}

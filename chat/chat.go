@@ -111,14 +111,16 @@ func (m Message) value() (*jinja.Dict, error) {
 	switch {
 	case m.Content != "":
 		_ = d.Set("content", m.Content)
-	case hadContent && rawContent == nil:
-		_ = d.Set("content", nil)
-	case !hadContent && len(m.ToolCalls) > 0:
+	case m.raw != nil:
+		// Decoded from JSON: the template sees what the JSON said (null,
+		// a list of parts, or no content key at all).
+		if hadContent {
+			_ = d.Set("content", rawContent)
+		}
+	case len(m.ToolCalls) > 0:
 		// OpenAI convention: an assistant turn that only calls tools has
 		// null content (templates test "content is none").
 		_ = d.Set("content", nil)
-	case hadContent:
-		_ = d.Set("content", rawContent)
 	default:
 		_ = d.Set("content", "")
 	}

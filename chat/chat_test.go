@@ -204,3 +204,18 @@ func BenchmarkRenderToolTemplate(b *testing.B) {
 		}
 	}
 }
+
+func TestMessageContentFromJSON(t *testing.T) {
+	var msgs []Message
+	in := `[{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant"}, {"role": "user", "content": ""}]`
+	if err := json.Unmarshal([]byte(in), &msgs); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(`{% for m in messages %}{{ m.content is string }}/{{ m.content is defined }}/{{ m.content[0].text if m.content is sequence and m.content is not string }};{% endfor %}`, msgs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "False/True/hi;False/False/;True/True/;"; out != want {
+		t.Errorf("got %q want %q", out, want)
+	}
+}

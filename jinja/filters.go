@@ -162,7 +162,7 @@ func (r *renderer) filterNow(name string, v Value, args []Value, kw *Dict) (Valu
 		}
 		sep, _ := a.arg(0, "d", "")
 		if attr, ok := a.arg(1, "attribute", nil); ok {
-			if items, err = mapAttr(items, attr, nil); err != nil {
+			if items, err = mapAttr(items, attr); err != nil {
 				return nil, err
 			}
 		}
@@ -286,7 +286,7 @@ func (r *renderer) filterNow(name string, v Value, args []Value, kw *Dict) (Valu
 			total = s
 		}
 		if attr != nil {
-			if items, err = mapAttr(items, attr, nil); err != nil {
+			if items, err = mapAttr(items, attr); err != nil {
 				return nil, err
 			}
 		}

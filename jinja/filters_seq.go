@@ -104,7 +104,7 @@ func attrPath(v Value, attr Value) (Value, error) {
 	return v, nil
 }
 
-func mapAttr(items []Value, attr Value, _ Value) ([]Value, error) {
+func mapAttr(items []Value, attr Value) ([]Value, error) {
 	return mapAttrDefault(items, attr, nil, false)
 }
 

@@ -207,7 +207,7 @@ func (e *jsonEncoder) str(s string) {
 			switch {
 			case r < 0x20:
 				fmt.Fprintf(b, `\u%04x`, r)
-			case e.ascii && r > 0x7e && r != 0x7f:
+			case e.ascii && r > 0x7e: // Python escapes DEL too
 				if r > 0xffff {
 					r -= 0x10000
 					fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))

@@ -183,8 +183,8 @@ func objTypeRepr(v Value) string {
 // Namespace is the mutable object namespace() makes.
 type Namespace struct{ attrs *Dict }
 
-// Markup is the string a macro or block returns (autoescape is off, so it
-// behaves as a str).
+// boundMethod is a Python method looked up on a value (s.split, d.items),
+// called later.
 type boundMethod struct {
 	recv Value
 	name string
@@ -443,6 +443,8 @@ func FromGo(v any) Value {
 	case func(args []Value, kwargs *Dict) (Value, error):
 		return Func(x)
 	}
+	// Anything else prints as Go formats it; callers wanting structs as
+	// dicts convert them first (chat does, through JSON).
 	return fmt.Sprintf("%v", v)
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,9 +167,9 @@ func TestInterruptGeneration(t *testing.T) {
 func TestInterruptTimeout(t *testing.T) {
 	srv := natstest.Start(t, 0)
 	m := loadModel(t, 64)
-	stubborn := make(chan struct{})
+	stubborn, entered := make(chan struct{}), make(chan struct{})
 	startWorker(t, srv, m, worker.Config{InterruptTimeout: 50 * time.Millisecond, Hooks: []worker.Hook{
-		func(context.Context, *protocol.PredictRequest) error { <-stubborn; return nil }, // ignores cancellation
+		func(context.Context, *protocol.PredictRequest) error { close(entered); <-stubborn; return nil }, // ignores cancellation
 	}})
 	c := newClient(t, srv)
 	done := make(chan error, 1)
@@ -176,7 +177,7 @@ func TestInterruptTimeout(t *testing.T) {
 		_, err := c.Predict(context.Background(), "stubborn", protocol.PredictRequest{Input: []string{"x"}}, nil)
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	<-entered
 	err := c.Interrupt(context.Background(), "stubborn")
 	if !errors.Is(err, &protocol.Error{Code: protocol.CodeUnknown}) {
 		t.Errorf("interrupting a job that will not stop: %v, want code 0", err)
@@ -265,7 +266,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 	g := newGate()
 	_, wnc := startWorker(t, srv, m, worker.Config{Heartbeat: 20 * time.Millisecond, Hooks: []worker.Hook{g.hook}})
 	c := newClient(t, srv)
-	c.IdleTimeout = 300 * time.Millisecond
+	c.IdleTimeout = time.Second
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Predict(context.Background(), "doomed", protocol.PredictRequest{Input: []string{"x"}}, nil)
@@ -275,7 +276,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 	select {
 	case err := <-done:
 		t.Fatalf("the client gave up on a live worker: %v", err)
-	case <-time.After(4 * c.IdleTimeout): // heartbeats keep it waiting
+	case <-time.After(2 * c.IdleTimeout): // heartbeats keep it waiting
 	}
 	wnc.Close() // the worker's process dies: no reply, no heartbeats
 	select {
@@ -303,21 +304,19 @@ func TestClientDeadlineAndNoWorkers(t *testing.T) {
 
 	m := loadModel(t, 64)
 	g := newGate()
-	startWorker(t, srv, m, worker.Config{Hooks: []worker.Hook{g.hook}})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	w, _ := startWorker(t, srv, m, worker.Config{Hooks: []worker.Hook{g.hook}})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := c.Predict(ctx, "patient", protocol.PredictRequest{Input: []string{"x"}}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("deadline: %v", err)
 	}
-	// The abandoned job is interrupted, freeing the worker.
+	// The client interrupts the job it abandoned, freeing the worker.
 	g.waitEntered(t)
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Interrupt(context.Background(), "patient") == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := c.Interrupt(context.Background(), "patient"); !errors.Is(err, &protocol.Error{Code: protocol.CodeNotFound}) {
-		t.Errorf("the abandoned job still runs: %v", err)
+	for deadline := time.Now().Add(5 * time.Second); w.Running() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned job still runs after 5s")
+		}
 	}
 }
 
@@ -350,5 +349,63 @@ func TestReconnect(t *testing.T) {
 			t.Fatalf("no answer after the server restarted: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestParallelSessions: --parallel 2 runs two jobs at once, the third is
+// busy, and concurrent generations do not disturb each other.
+func TestParallelSessions(t *testing.T) {
+	srv := natstest.Start(t, 0)
+	m := loadModel(t, 128)
+	g := newGate()
+	startWorker(t, srv, m, worker.Config{Parallel: 2, Hooks: []worker.Hook{g.hook}})
+	nc := srv.Connect(t)
+	c := newClient(t, srv)
+	c.Retries = 0
+	prompts := []string{"Once upon a time", "The cat sat"}
+	outs := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, p := range prompts {
+		wg.Go(func() {
+			var resp *protocol.PredictResponse
+			resp, errs[i] = c.Predict(context.Background(), fmt.Sprintf("par-%d", i), protocol.PredictRequest{
+				Input: []string{p}, Options: options(t, map[string]any{"n_predict": 10, "temperature": 0}),
+			}, nil)
+			if resp != nil {
+				outs[i] = resp.Output
+			}
+		})
+	}
+	g.waitEntered(t)
+	g.waitEntered(t) // both run at once
+	resp := rawRequest(t, nc, protocol.DefaultSubject, `{"job":"third","predict":{"input":["x"]}}`)
+	if resp.Error == nil || resp.Error.Code != protocol.CodeBusy || !strings.Contains(resp.Error.Message, "2 sessions") {
+		t.Errorf("third job: %+v, want busy", resp.Error)
+	}
+	close(g.release)
+	wg.Wait()
+	for i, p := range prompts {
+		if want := greedy(t, m, p, 10); errs[i] != nil || outs[i] != want {
+			t.Errorf("job %d: %q, %v; want %q", i, outs[i], errs[i], want)
+		}
+	}
+}
+
+func TestHookPanic(t *testing.T) {
+	srv := natstest.Start(t, 0)
+	m := loadModel(t, 64)
+	startWorker(t, srv, m, worker.Config{Hooks: []worker.Hook{
+		func(context.Context, *protocol.PredictRequest) error { panic("hook bug") },
+	}})
+	nc := srv.Connect(t)
+	resp := rawRequest(t, nc, protocol.DefaultSubject, `{"job":"p","predict":{"input":["x"]}}`)
+	if resp.Error == nil || resp.Error.Code != protocol.CodeHookFailed || !strings.Contains(resp.Error.Message, "hook bug") {
+		t.Errorf("panicking hook: %+v, want code 9", resp.Error)
+	}
+	// The worker survives it.
+	resp = rawRequest(t, nc, protocol.DefaultSubject, `{"job":"l","list":{}}`)
+	if resp.List == nil {
+		t.Errorf("list after a panic: %+v", resp)
 	}
 }

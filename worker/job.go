@@ -48,11 +48,11 @@ func (w *Worker) startJob(msg *nats.Msg, req *protocol.WorkerRequest) {
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), jobKey{}, req.Job))
 	j := &job{id: req.Job, cancel: cancel, done: make(chan struct{})}
 	w.jobs[j.id] = j
-	w.handlers.Add(1)
+	w.active++
 	w.mu.Unlock()
 
 	go func() {
-		resp := w.runJob(ctx, j, sl, req, msg)
+		resp := w.runJob(ctx, j, sl, req)
 		cancel()
 		w.served.Add(1)
 		// Free the session before replying, so the client's next request
@@ -63,14 +63,14 @@ func (w *Worker) startJob(msg *nats.Msg, req *protocol.WorkerRequest) {
 		w.slots <- sl
 		w.reply(msg.Reply, resp)
 		close(j.done) // after the reply: an interrupt is confirmed after the job's own answer
-		w.handlers.Done()
+		w.done()
 	}()
 }
 
 // runJob runs one prediction and returns its reply. Panics become code 0
 // errors (and the session is discarded) so one bad request cannot take the
 // worker down.
-func (w *Worker) runJob(ctx context.Context, j *job, sl *slot, wreq *protocol.WorkerRequest, msg *nats.Msg) (resp *protocol.WorkerResponse) {
+func (w *Worker) runJob(ctx context.Context, j *job, sl *slot, wreq *protocol.WorkerRequest) (resp *protocol.WorkerResponse) {
 	resp = &protocol.WorkerResponse{Job: j.id}
 	stage := "hook"
 	defer func() {
@@ -121,6 +121,12 @@ func (w *Worker) runJob(ctx context.Context, j *job, sl *slot, wreq *protocol.Wo
 			}
 			return fail(protocol.Errorf(protocol.CodeHookFailed, "%v", err))
 		}
+	}
+	if e := j.stopError(); e != nil && ctx.Err() != nil {
+		// Stopped while the hooks ran (and they did not notice): a job
+		// left behind by Shutdown must not touch a model that may be
+		// closed by now.
+		return fail(e)
 	}
 	stage = "validation"
 	if req.Model != "" && req.Model != w.cfg.Model {

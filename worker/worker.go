@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,7 +71,8 @@ type Worker struct {
 	mu       sync.Mutex
 	jobs     map[string]*job
 	draining bool
-	handlers sync.WaitGroup // running jobs and interrupt forwarders
+	active   int           // running jobs and interrupt forwarders
+	idleCh   chan struct{} // closed when active drops to 0
 
 	served atomic.Int64
 }
@@ -90,47 +92,12 @@ type job struct {
 // Start subscribes a worker for m on nc. The caller keeps ownership of nc
 // and m; stop the worker with Shutdown before closing them.
 func Start(nc *nats.Conn, m *gollama.Model, cfg Config) (*Worker, error) {
-	if cfg.Subject == "" {
-		cfg.Subject = protocol.DefaultSubject
+	w, err := newWorker(m, cfg)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Queue == "" {
-		cfg.Queue = protocol.DefaultQueue
-	}
-	if cfg.Parallel <= 0 {
-		cfg.Parallel = 1
-	}
-	if cfg.Model == "" {
-		cfg.Model = m.Name()
-	}
-	if cfg.Model == "" {
-		cfg.Model = "gollama"
-	}
-	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = 2 * time.Second
-	}
-	if cfg.InterruptTimeout <= 0 {
-		cfg.InterruptTimeout = 30 * time.Second
-	}
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
-	}
-	w := &Worker{nc: nc, m: m, cfg: cfg, defaults: gollama.DefaultParams(),
-		specs: map[string]*optionSpec{}, vocab: m.Internal().Vocab,
-		slots: make(chan *slot, cfg.Parallel), jobs: map[string]*job{}}
-	if cfg.Defaults != nil {
-		w.defaults = *cfg.Defaults
-	}
-	if ctxLen := m.ContextLength(); w.defaults.MaxTokens >= ctxLen {
-		// A default the context cannot hold would fail every request
-		// that does not set n_predict.
-		w.defaults.MaxTokens = max(ctxLen/4, 1)
-	}
-	for i := range optionSpecs {
-		w.specs[optionSpecs[i].name] = &optionSpecs[i]
-	}
-	for range cfg.Parallel {
-		w.slots <- &slot{}
-	}
+	w.nc = nc
+	cfg = w.cfg
 	sub, err := nc.QueueSubscribe(cfg.Subject, cfg.Queue, w.handle)
 	if err != nil {
 		return nil, fmt.Errorf("worker: subscribing to %s: %w", cfg.Subject, err)
@@ -150,6 +117,61 @@ func Start(nc *nats.Conn, m *gollama.Model, cfg Config) (*Worker, error) {
 	return w, nil
 }
 
+// newWorker checks cfg and fills in its defaults; Start connects it.
+func newWorker(m *gollama.Model, cfg Config) (*Worker, error) {
+	if cfg.Subject == "" {
+		cfg.Subject = protocol.DefaultSubject
+	}
+	if !validSubject(cfg.Subject) {
+		return nil, fmt.Errorf("worker: %q is not a valid subject to subscribe to", cfg.Subject)
+	}
+	if cfg.Queue == "" {
+		cfg.Queue = protocol.DefaultQueue
+	}
+	if strings.ContainsFunc(cfg.Queue, func(r rune) bool { return r <= ' ' }) {
+		return nil, fmt.Errorf("worker: queue group %q contains whitespace", cfg.Queue)
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 1
+	}
+	if cfg.Model == "" {
+		cfg.Model = m.Name()
+	}
+	if cfg.Model == "" {
+		cfg.Model = "gollama"
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 2 * time.Second
+	}
+	if cfg.InterruptTimeout <= 0 {
+		cfg.InterruptTimeout = 30 * time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	w := &Worker{m: m, cfg: cfg, defaults: gollama.DefaultParams(),
+		specs: map[string]*optionSpec{}, vocab: m.Internal().Vocab,
+		slots: make(chan *slot, cfg.Parallel), jobs: map[string]*job{}}
+	if cfg.Defaults != nil {
+		w.defaults = *cfg.Defaults
+	}
+	if ctxLen := m.ContextLength(); w.defaults.MaxTokens >= ctxLen {
+		// A default the context cannot hold would fail every request
+		// that does not set n_predict.
+		w.defaults.MaxTokens = max(ctxLen/4, 1)
+	}
+	for i := range optionSpecs {
+		w.specs[optionSpecs[i].name] = &optionSpecs[i]
+	}
+	if _, err := w.params(nil); err != nil {
+		return nil, fmt.Errorf("worker: default parameters: %w", err)
+	}
+	for range cfg.Parallel {
+		w.slots <- &slot{}
+	}
+	return w, nil
+}
+
 // Served is the number of predictions this worker has finished (in any
 // way) since it started.
 func (w *Worker) Served() int64 { return w.served.Load() }
@@ -164,7 +186,10 @@ func (w *Worker) Running() int {
 // Shutdown drains the worker: new predictions are answered with code 5
 // (the Go client retries them elsewhere), running jobs finish, then the
 // worker unsubscribes and frees its sessions. If ctx ends first, running
-// jobs are cancelled and answered with code 5. The connection stays open.
+// jobs are cancelled and answered with code 5; if one still has not
+// stopped InterruptTimeout later (a hook ignoring its context), Shutdown
+// says so and returns anyway: then do not close the model. The connection
+// stays open.
 func (w *Worker) Shutdown(ctx context.Context) error {
 	w.mu.Lock()
 	already := w.draining
@@ -174,11 +199,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 		return errors.New("worker: already shut down")
 	}
 	w.cfg.Logf("worker: draining")
-	done := make(chan struct{})
-	go func() { w.handlers.Wait(); close(done) }()
 	var err error
 	select {
-	case <-done:
+	case <-w.idle():
 	case <-ctx.Done():
 		err = ctx.Err()
 		w.mu.Lock()
@@ -187,7 +210,13 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 			j.cancel()
 		}
 		w.mu.Unlock()
-		<-done // cancelled jobs stop within a token or a batch
+		// Cancelled jobs stop within a token or a batch; a hook that
+		// ignores its context is left behind.
+		select {
+		case <-w.idle():
+		case <-time.After(w.cfg.InterruptTimeout):
+			err = fmt.Errorf("worker: %d jobs did not stop within %s of being cancelled: %w", w.Running(), w.cfg.InterruptTimeout, err)
+		}
 	}
 	// Drain rather than unsubscribe: requests already on their way to
 	// this worker still get their code 5 instead of vanishing.
@@ -201,10 +230,19 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	} else if !errors.Is(derr, nats.ErrConnectionClosed) && !errors.Is(derr, nats.ErrBadSubscription) {
 		err = errors.Join(err, derr)
 	}
-	w.handlers.Wait() // answers to what the drain delivered
-	for range w.cfg.Parallel {
-		if sl := <-w.slots; sl.s != nil {
-			sl.s.Close()
+	select { // answers to what the drain delivered
+	case <-w.idle():
+	case <-time.After(w.cfg.InterruptTimeout):
+	}
+	for closing := true; closing; {
+		select {
+		case sl := <-w.slots:
+			if sl.s != nil {
+				sl.s.Close()
+				sl.s = nil
+			}
+		default:
+			closing = false // a slot still out belongs to a job left behind
 		}
 	}
 	w.cfg.Logf("worker: stopped")
@@ -324,10 +362,10 @@ func (w *Worker) forwardInterrupt(msg *nats.Msg, req *protocol.WorkerRequest) {
 	}
 	w.mu.Lock()
 	local := w.jobs[target]
-	w.handlers.Add(1)
+	w.active++
 	w.mu.Unlock()
 	go func() {
-		defer w.handlers.Done()
+		defer w.done()
 		if local != nil {
 			w.reply(msg.Reply, w.stopJob(local, req.Job))
 			return
@@ -358,4 +396,29 @@ func (w *Worker) stopJob(j *job, requester string) *protocol.WorkerResponse {
 	case <-time.After(w.cfg.InterruptTimeout):
 		return &protocol.WorkerResponse{Job: requester, Error: protocol.Errorf(protocol.CodeUnknown, "job %q did not stop within %s", j.id, w.cfg.InterruptTimeout)}
 	}
+}
+
+// done marks the end of a job or forwarder (counted in active, under mu).
+func (w *Worker) done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.active--; w.active == 0 && w.idleCh != nil {
+		close(w.idleCh)
+		w.idleCh = nil
+	}
+}
+
+// idle returns a channel closed once no job or forwarder is active.
+func (w *Worker) idle() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.active == 0 {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	if w.idleCh == nil {
+		w.idleCh = make(chan struct{})
+	}
+	return w.idleCh
 }

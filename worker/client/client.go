@@ -38,8 +38,9 @@ type Client struct {
 	// while a job runs, so this only fires when the worker is gone.
 	IdleTimeout time.Duration
 	// Retries is how many times a prediction answered "busy", "shutting
-	// down" or "no responders" is sent again (default 20); the queue
-	// group usually hands a retry to another worker.
+	// down" or "no responders" is sent again (default 10, about 5s of
+	// backoff; negative: until ctx ends). The queue group usually hands a
+	// retry to another worker.
 	Retries int
 	// RetryWait is the first wait before a retry, doubled each time up
 	// to a second, with jitter (default 20ms).
@@ -48,7 +49,7 @@ type Client struct {
 
 // New returns a client on nc with the defaults.
 func New(nc *nats.Conn) *Client {
-	return &Client{nc: nc, Subject: protocol.DefaultSubject, IdleTimeout: 30 * time.Second, Retries: 20, RetryWait: 20 * time.Millisecond}
+	return &Client{nc: nc, Subject: protocol.DefaultSubject, IdleTimeout: 30 * time.Second, Retries: 10, RetryWait: 20 * time.Millisecond}
 }
 
 // NewJobID returns a random job id.

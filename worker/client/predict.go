@@ -49,7 +49,7 @@ func (c *Client) Predict(ctx context.Context, job string, req protocol.PredictRe
 			return nil, err
 		}
 		resp, err := c.await(ctx, sub, job, reply, onChunk)
-		if retryable(err) && attempt < c.Retries {
+		if retryable(err) && (c.Retries < 0 || attempt < c.Retries) {
 			if berr := c.backoff(ctx, attempt); berr != nil {
 				return nil, berr
 			}
@@ -70,7 +70,6 @@ func retryable(err error) bool {
 
 // await reads chunks until the reply to one attempt arrives.
 func (c *Client) await(ctx context.Context, sub *nats.Subscription, job, reply string, onChunk func(string) error) (*protocol.PredictResponse, error) {
-	accepted := false
 	for {
 		mctx, cancel := context.WithTimeout(ctx, c.idle())
 		msg, err := sub.NextMsgWithContext(mctx)
@@ -80,9 +79,7 @@ func (c *Client) await(ctx context.Context, sub *nats.Subscription, job, reply s
 		case errors.Is(err, nats.ErrNoResponders):
 			return nil, ErrNoWorkers
 		case err != nil && ctx.Err() != nil:
-			if accepted {
-				c.abandon(job)
-			}
+			c.abandon(job) // accepted or about to be: stop it either way
 			return nil, ctx.Err()
 		case err != nil && idleExpired:
 			return nil, fmt.Errorf("%w: nothing from the worker for %s (job %s)", ErrWorkerLost, c.idle(), job)
@@ -103,7 +100,6 @@ func (c *Client) await(ctx context.Context, sub *nats.Subscription, job, reply s
 		if json.Unmarshal(msg.Data, &chunk) != nil || chunk.Job != job || chunk.Stream == nil {
 			continue // not ours; it still proved nothing about the worker
 		}
-		accepted = true
 		if chunk.Stream.Output == "" || onChunk == nil {
 			continue // a heartbeat
 		}
