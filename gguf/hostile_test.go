@@ -50,10 +50,14 @@ func fixture(t *testing.T, rel string) (b []byte, header int, alloc uint64) {
 }
 
 // offsets returns the positions to damage in [0, n): every one when n is
-// small, else an even spread of about limit of them (fewer under -short).
+// small, else an even spread of about limit of them (fewer under -short
+// or the race detector).
 func offsets(n, limit int) []int {
 	if testing.Short() {
 		limit /= 4
+	}
+	if raceEnabled {
+		limit /= 8
 	}
 	step := max(1, n/limit)
 	var out []int

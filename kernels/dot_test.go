@@ -20,7 +20,7 @@ func quantizeActs(ks *kernelSet, t tensor.Type, x []float32) []byte {
 func rowLens(t tensor.Type) []int {
 	bs := max(t.BlockSize(), ActivationType(t).BlockSize())
 	if bs == 1 {
-		return []int{0, 1, 7, 8, 31, 32, 33, 64, 172, 255, 256, 257, 1000}
+		return []int{0, 1, 7, 8, 16, 31, 32, 33, 48, 63, 64, 65, 127, 128, 172, 255, 256, 257, 1000, 1024}
 	}
 	return []int{0, bs, 2 * bs, 3 * bs, 5 * bs, 12 * bs}
 }
@@ -72,6 +72,11 @@ func TestDotLevels(t *testing.T) {
 					if math.Abs(float64(got-want)) > 2e-6*mag+1e-30 {
 						t.Errorf("%s %s n=%d trial %d: %g, generic %g (Σ|w·a| %g)", l, typ, n, trial, got, want, mag)
 					}
+					if b := ks.dotBatch[typ]; b != nil && n%16 == 0 {
+						if got := b(w, a, n); math.Abs(float64(got-want)) > 2e-6*mag+1e-30 {
+							t.Errorf("%s %s batch dot n=%d trial %d: %g, generic %g (Σ|w·a| %g)", l, typ, n, trial, got, want, mag)
+						}
+					}
 				}
 			}
 		}
@@ -117,7 +122,7 @@ func TestQuantizeAgainstTensor(t *testing.T) {
 						got[i] = 0xA5
 					}
 					ks.quantize[at](got[4:len(got)-4], x)
-					want := tensorQuantize(t, at, x)
+					want := tensorQuantize(t, at, x, ks.x86Q8)
 					if string(got[4:len(got)-4]) != string(want) {
 						t.Errorf("%s %s n=%d trial %d: differs from tensor's quantizer", l, at, n, trial)
 					}
@@ -132,12 +137,18 @@ func TestQuantizeAgainstTensor(t *testing.T) {
 	}
 }
 
-func tensorQuantize(t *testing.T, at tensor.Type, x []float32) []byte {
+// tensorQuantize is tensor's reference quantizer for at (x86: llama.cpp's
+// x86 Q8_0/Q8_1 variants).
+func tensorQuantize(t *testing.T, at tensor.Type, x []float32, x86 bool) []byte {
 	out := make([]byte, at.RowSize(len(x)))
+	q80, q81 := tensor.QuantizeRowQ8_0, tensor.QuantizeRowQ8_1
+	if x86 {
+		q80, q81 = tensor.QuantizeRowQ8_0x86, tensor.QuantizeRowQ8_1x86
+	}
 	switch at {
 	case tensor.Q8_0:
 		bl := make([]tensor.BlockQ8_0, len(x)/32)
-		if err := tensor.QuantizeRowQ8_0(bl, x); err != nil {
+		if err := q80(bl, x); err != nil {
 			t.Fatal(err)
 		}
 		for i, b := range bl {
@@ -149,7 +160,7 @@ func tensorQuantize(t *testing.T, at tensor.Type, x []float32) []byte {
 		}
 	case tensor.Q8_1:
 		bl := make([]tensor.BlockQ8_1, len(x)/32)
-		if err := tensor.QuantizeRowQ8_1(bl, x); err != nil {
+		if err := q81(bl, x); err != nil {
 			t.Fatal(err)
 		}
 		for i, b := range bl {

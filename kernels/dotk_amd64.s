@@ -7,11 +7,22 @@
 // (scale·VPMADDUBSW pairs via VPMADDWD into int32 lanes), then multiplied by
 // the float scale product into eight float32 lanes.
 
+// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
+// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
 #define HSUM8(Y, X, T) \
 	VEXTRACTF128 $1, Y, T; \
+	VADDPS       X, T, X;  \
+	VMOVHLPS     X, X, T;  \
 	VADDPS       T, X, X;  \
-	VHADDPS      X, X, X;  \
-	VHADDPS      X, X, X
+	VMOVSHDUP    X, T;     \
+	VADDSS       T, X, X
+
+// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
+#define HSUM4(X, T) \
+	VMOVHLPS  X, X, T; \
+	VADDPS    T, X, X; \
+	VMOVSHDUP X, T;    \
+	VADDSS    T, X, X
 
 #define BCAST8(v, R, X, Y) \
 	MOVL         v, R;    \
@@ -110,8 +121,7 @@ q4kloop:
 	JNZ  q4kloop
 
 	HSUM8(Y0, X0, X1)
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
+	HSUM4(X4, X1)
 	VSUBSS  X4, X0, X0
 	VZEROUPPER
 	MOVSS   X0, ret+24(FP)
@@ -160,12 +170,14 @@ q5kloop:
 	VEXTRACTI128 $1, Y10, X11
 	VPHADDW      X11, X10, X10
 	VPMADDWD     X10, X9, X9
+	VPHADDD      X9, X9, X9
+	VPHADDD      X9, X9, X9
 	VCVTDQ2PS    X9, X9
 	VPBROADCASTW 2(SI), X12
 	VCVTPH2PS    X12, X12
 	VBROADCASTSS (DI), X13
 	VMULPS       X13, X12, X12
-	VFMADD231PS  X12, X9, X4
+	VFMADD231SS  X12, X9, X4 // summs: ggml keeps a scalar here, unlike Q4_K
 	BCAST8($0x10101010, AX, X11, Y11)
 	BCAST8($0x01010101, AX, X15, Y15)
 	VMOVDQU      16(SI), Y7
@@ -188,8 +200,6 @@ q5kloop:
 	JNZ  q5kloop
 
 	HSUM8(Y0, X0, X1)
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
 	VSUBSS  X4, X0, X0
 	VZEROUPPER
 	MOVSS   X0, ret+24(FP)

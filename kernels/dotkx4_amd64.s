@@ -2,19 +2,29 @@
 
 #include "textflag.h"
 
-// 4-token AVX2 dots for prefill (K-quants; Q8_0 and Q4_0 are in
-// dotx4_amd64.s): one weight row against four activation
-// rows (a, a+stride, a+2·stride, a+3·stride), decoding each weight block
-// once. Per token they form the same int32 lanes as the 1-token kernel
-// and apply the same float operations in the same order, so MatMul's
-// results do not depend on how tokens are grouped (the tests check this
-// bit for bit). Generated once by a script, then kept by hand.
+// 4-token AVX2 dots for prefill (Q4_K, Q5_K): one weight row against four
+// activation rows (a, a+stride, a+2·stride, a+3·stride), decoding each
+// weight block once. Per token they form the same int32 lanes as the
+// 1-token kernel and apply the same float operations in the same order,
+// so MatMul's results do not depend on how tokens are grouped (the tests
+// check this bit for bit). Generated once by a script, then kept by hand.
 
+// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
+// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
 #define HSUM8(Y, X, T) \
 	VEXTRACTF128 $1, Y, T; \
+	VADDPS       X, T, X;  \
+	VMOVHLPS     X, X, T;  \
 	VADDPS       T, X, X;  \
-	VHADDPS      X, X, X;  \
-	VHADDPS      X, X, X
+	VMOVSHDUP    X, T;     \
+	VADDSS       T, X, X
+
+// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
+#define HSUM4(X, T) \
+	VMOVHLPS  X, X, T; \
+	VADDPS    T, X, X; \
+	VMOVSHDUP X, T;    \
+	VADDSS    T, X, X
 
 #define BCAST8(v, R, X, Y) \
 	MOVL         v, R;    \
@@ -42,35 +52,35 @@ TEXT ·dotQ4_Kx4AVX2(SB), NOSPLIT, $224-48
 q4kx4loop:
 	// Unpack scales and mins as dotQ4_KAVX2 does (R8-R12, AX, DX scratch).
 	MOVL 4(SI), AX
-	MOVL 8(SI), R12
-	MOVL 12(SI), DX
-	MOVL AX, R8
-	ANDL $0x3f3f3f3f, R8
-	MOVL DX, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL AX, R10
-	SHRL $2, R10
-	ANDL $0x30303030, R10
-	ORL  R10, R9
-	MOVL R12, R10
-	ANDL $0x3f3f3f3f, R10
-	MOVL DX, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	SHRL $2, R12
-	ANDL $0x30303030, R12
-	ORL  R12, R11
-	SHLQ $32, R9
-	ORQ  R9, R8
-	SHLQ $32, R11
-	ORQ  R11, R10
-	VMOVQ R8, X8
-	VPMOVZXBW X8, X8
-	VMOVDQU   X8, 16(SP)
-	VMOVQ R10, X9
-	VPMOVZXBW X9, X9
-	VPBROADCASTW 2(SI), X12
-	VCVTPH2PS    X12, X12
+	    MOVL 8(SI), R12
+	    MOVL 12(SI), DX
+	    MOVL AX, R8
+	    ANDL $0x3f3f3f3f, R8
+	    MOVL DX, R9
+	    ANDL $0x0f0f0f0f, R9
+	    MOVL AX, R10
+	    SHRL $2, R10
+	    ANDL $0x30303030, R10
+	    ORL  R10, R9
+	    MOVL R12, R10
+	    ANDL $0x3f3f3f3f, R10
+	    MOVL DX, R11
+	    SHRL $4, R11
+	    ANDL $0x0f0f0f0f, R11
+	    SHRL $2, R12
+	    ANDL $0x30303030, R12
+	    ORL  R12, R11
+	    SHLQ $32, R9
+	    ORQ  R9, R8
+	    SHLQ $32, R11
+	    ORQ  R11, R10
+	    VMOVQ R8, X8
+	    VPMOVZXBW X8, X8
+	    VMOVDQU   X8, 16(SP)
+	    VMOVQ R10, X9
+	    VPMOVZXBW X9, X9
+	    VPBROADCASTW 2(SI), X12
+	    VCVTPH2PS    X12, X12
 	// token 0: dmin·y.d · Σ min·bsum pairs
 	VMOVDQU      260(DI), Y10
 	VEXTRACTI128 $1, Y10, X11
@@ -276,39 +286,35 @@ q4kx4loop:
 	VMOVUPS 32(SP), Y0
 	HSUM8(Y0, X0, X1)
 	VMOVUPS 160(SP), X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
+	HSUM4(X4, X1)
 	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 64(SP), Y0
 	HSUM8(Y0, X0, X1)
 	VMOVUPS 176(SP), X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
+	HSUM4(X4, X1)
 	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 96(SP), Y0
 	HSUM8(Y0, X0, X1)
 	VMOVUPS 192(SP), X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
+	HSUM4(X4, X1)
 	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 128(SP), Y0
 	HSUM8(Y0, X0, X1)
 	VMOVUPS 208(SP), X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
+	HSUM4(X4, X1)
 	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	VZEROUPPER
 	RET
 
-// func dotQ6_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
-TEXT ·dotQ6_Kx4AVX2(SB), NOSPLIT, $160-48
+// func dotQ5_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
+TEXT ·dotQ5_Kx4AVX2(SB), NOSPLIT, $224-48
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ stride+16(FP), BX
@@ -316,342 +322,322 @@ TEXT ·dotQ6_Kx4AVX2(SB), NOSPLIT, $160-48
 	LEAQ (BX)(BX*2), R13
 	VXORPS Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
+	VMOVUPS X0, 160(SP)
 	VMOVUPS Y0, 64(SP)
+	VMOVUPS X0, 176(SP)
 	VMOVUPS Y0, 96(SP)
+	VMOVUPS X0, 192(SP)
 	VMOVUPS Y0, 128(SP)
+	VMOVUPS X0, 208(SP)
 	BCAST8($0x0f0f0f0f, AX, X14, Y14)
-	BCAST8($0x03030303, AX, X12, Y12)
-	BCAST8($0x20202020, AX, X13, Y13)
 
-q6kx4loop:
-	VPMOVSXBW 192(SI), Y8
-	VMOVDQU   Y8, 0(SP)
+q5kx4loop:
+	// Unpack scales and mins as dotQ4_KAVX2 does (R8-R12, AX, DX scratch).
+	MOVL 4(SI), AX
+	    MOVL 8(SI), R12
+	    MOVL 12(SI), DX
+	    MOVL AX, R8
+	    ANDL $0x3f3f3f3f, R8
+	    MOVL DX, R9
+	    ANDL $0x0f0f0f0f, R9
+	    MOVL AX, R10
+	    SHRL $2, R10
+	    ANDL $0x30303030, R10
+	    ORL  R10, R9
+	    MOVL R12, R10
+	    ANDL $0x3f3f3f3f, R10
+	    MOVL DX, R11
+	    SHRL $4, R11
+	    ANDL $0x0f0f0f0f, R11
+	    SHRL $2, R12
+	    ANDL $0x30303030, R12
+	    ORL  R12, R11
+	    SHLQ $32, R9
+	    ORQ  R9, R8
+	    SHLQ $32, R11
+	    ORQ  R11, R10
+	    VMOVQ R8, X8
+	    VPMOVZXBW X8, X8
+	    VMOVDQU   X8, 16(SP)
+	    VMOVQ R10, X9
+	    VPMOVZXBW X9, X9
+	    VPBROADCASTW 2(SI), X12
+	    VCVTPH2PS    X12, X12
+	// token 0: dmin·y.d · Σ min·bsum pairs
+	VMOVDQU      260(DI), Y10
+	VEXTRACTI128 $1, Y10, X11
+	VPHADDW      X11, X10, X10
+	VPMADDWD     X10, X9, X10
+	VPHADDD      X10, X10, X10
+	VPHADDD      X10, X10, X10
+	VCVTDQ2PS    X10, X10
+	VBROADCASTSS (DI), X13
+	VMULPS       X13, X12, X13
+	VMOVUPS      160(SP), X15
+	VFMADD231SS  X13, X10, X15
+	VMOVUPS      X15, 160(SP)
+	// token 1: dmin·y.d · Σ min·bsum pairs
+	VMOVDQU      260(DI)(BX*1), Y10
+	VEXTRACTI128 $1, Y10, X11
+	VPHADDW      X11, X10, X10
+	VPMADDWD     X10, X9, X10
+	VPHADDD      X10, X10, X10
+	VPHADDD      X10, X10, X10
+	VCVTDQ2PS    X10, X10
+	VBROADCASTSS (DI)(BX*1), X13
+	VMULPS       X13, X12, X13
+	VMOVUPS      176(SP), X15
+	VFMADD231SS  X13, X10, X15
+	VMOVUPS      X15, 176(SP)
+	// token 2: dmin·y.d · Σ min·bsum pairs
+	VMOVDQU      260(DI)(BX*2), Y10
+	VEXTRACTI128 $1, Y10, X11
+	VPHADDW      X11, X10, X10
+	VPMADDWD     X10, X9, X10
+	VPHADDD      X10, X10, X10
+	VPHADDD      X10, X10, X10
+	VCVTDQ2PS    X10, X10
+	VBROADCASTSS (DI)(BX*2), X13
+	VMULPS       X13, X12, X13
+	VMOVUPS      192(SP), X15
+	VFMADD231SS  X13, X10, X15
+	VMOVUPS      X15, 192(SP)
+	// token 3: dmin·y.d · Σ min·bsum pairs
+	VMOVDQU      260(DI)(R13*1), Y10
+	VEXTRACTI128 $1, Y10, X11
+	VPHADDW      X11, X10, X10
+	VPMADDWD     X10, X9, X10
+	VPHADDD      X10, X10, X10
+	VPHADDD      X10, X10, X10
+	VCVTDQ2PS    X10, X10
+	VBROADCASTSS (DI)(R13*1), X13
+	VMULPS       X13, X12, X13
+	VMOVUPS      208(SP), X15
+	VFMADD231SS  X13, X10, X15
+	VMOVUPS      X15, 208(SP)
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
-	VMOVDQU 0(SI), Y4
-	VMOVDQU 32(SI), Y5
-	VMOVDQU 128(SI), Y6
-	// half 0 step 0: 6-bit values into Y7
-	VPAND        Y14, Y4, Y7
-	VPSRLW       $0, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 0(SP), X9
-	VPBROADCASTW 2(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      4(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      4(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      4(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      4(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 0 step 1: 6-bit values into Y7
-	VPAND        Y14, Y5, Y7
-	VPSRLW       $2, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 4(SP), X9
-	VPBROADCASTW 6(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      36(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      36(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      36(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      36(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 0 step 2: 6-bit values into Y7
-	VPSRLW       $4, Y4, Y7
-	VPAND        Y14, Y7, Y7
-	VPSRLW       $4, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 8(SP), X9
-	VPBROADCASTW 10(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      68(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      68(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      68(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      68(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 0 step 3: 6-bit values into Y7
-	VPSRLW       $4, Y5, Y7
-	VPAND        Y14, Y7, Y7
-	VPSRLW       $6, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 12(SP), X9
-	VPBROADCASTW 14(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      100(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      100(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      100(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      100(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	VMOVDQU 64(SI), Y4
-	VMOVDQU 96(SI), Y5
-	VMOVDQU 160(SI), Y6
-	// half 1 step 0: 6-bit values into Y7
-	VPAND        Y14, Y4, Y7
-	VPSRLW       $0, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 16(SP), X9
-	VPBROADCASTW 18(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      132(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      132(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      132(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      132(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 1 step 1: 6-bit values into Y7
-	VPAND        Y14, Y5, Y7
-	VPSRLW       $2, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 20(SP), X9
-	VPBROADCASTW 22(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      164(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      164(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      164(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      164(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 1 step 2: 6-bit values into Y7
-	VPSRLW       $4, Y4, Y7
-	VPAND        Y14, Y7, Y7
-	VPSRLW       $4, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 24(SP), X9
-	VPBROADCASTW 26(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      196(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      196(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      196(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      196(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	// half 1 step 3: 6-bit values into Y7
-	VPSRLW       $4, Y5, Y7
-	VPAND        Y14, Y7, Y7
-	VPSRLW       $6, Y6, Y8
-	VPAND        Y12, Y8, Y8
-	VPSLLW       $4, Y8, Y8
-	VPOR         Y8, Y7, Y7
-	VPBROADCASTW 28(SP), X9
-	VPBROADCASTW 30(SP), X10
-	VINSERTI128  $1, X10, Y9, Y9
-	VMOVDQU      228(DI), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y0, Y0
-	VMOVDQU      228(DI)(BX*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y1, Y1
-	VMOVDQU      228(DI)(BX*2), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y2, Y2
-	VMOVDQU      228(DI)(R13*1), Y11
-	VPMADDUBSW   Y11, Y7, Y10
-	VPMADDUBSW   Y11, Y13, Y11
-	VPSUBW       Y11, Y10, Y10
-	VPMADDWD     Y9, Y10, Y10
-	VPADDD       Y10, Y3, Y3
-	VPBROADCASTW 208(SI), X9
-	VCVTPH2PS    X9, Y9
+	VMOVDQU 16(SI), Y11 // qh
+	BCAST8($0x01010101, AX, X12, Y12)
+	BCAST8($0x10101010, AX, X13, Y13)
+	VMOVDQU      48(SI), Y5
+	VPSRLW       $4, Y5, Y6
+	VPAND        Y14, Y6, Y6
+	VPAND        Y14, Y5, Y5
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y5, Y5
+	VPADDB       Y12, Y12, Y12
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y6, Y6
+	VPADDB       Y12, Y12, Y12
+	VPBROADCASTW 16(SP), Y9
+	VPBROADCASTW 18(SP), Y10
+	VPMADDUBSW   4(DI), Y5, Y7
+	VPMADDUBSW   36(DI), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y0, Y0
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   4(DI)(BX*1), Y5, Y7
+	VPMADDUBSW   36(DI)(BX*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y1, Y1
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   4(DI)(BX*2), Y5, Y7
+	VPMADDUBSW   36(DI)(BX*2), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y2, Y2
+	VPADDD       Y8, Y2, Y2
+	VPMADDUBSW   4(DI)(R13*1), Y5, Y7
+	VPMADDUBSW   36(DI)(R13*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y3, Y3
+	VPADDD       Y8, Y3, Y3
+	VMOVDQU      80(SI), Y5
+	VPSRLW       $4, Y5, Y6
+	VPAND        Y14, Y6, Y6
+	VPAND        Y14, Y5, Y5
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y5, Y5
+	VPADDB       Y12, Y12, Y12
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y6, Y6
+	VPADDB       Y12, Y12, Y12
+	VPBROADCASTW 20(SP), Y9
+	VPBROADCASTW 22(SP), Y10
+	VPMADDUBSW   68(DI), Y5, Y7
+	VPMADDUBSW   100(DI), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y0, Y0
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   68(DI)(BX*1), Y5, Y7
+	VPMADDUBSW   100(DI)(BX*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y1, Y1
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   68(DI)(BX*2), Y5, Y7
+	VPMADDUBSW   100(DI)(BX*2), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y2, Y2
+	VPADDD       Y8, Y2, Y2
+	VPMADDUBSW   68(DI)(R13*1), Y5, Y7
+	VPMADDUBSW   100(DI)(R13*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y3, Y3
+	VPADDD       Y8, Y3, Y3
+	VMOVDQU      112(SI), Y5
+	VPSRLW       $4, Y5, Y6
+	VPAND        Y14, Y6, Y6
+	VPAND        Y14, Y5, Y5
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y5, Y5
+	VPADDB       Y12, Y12, Y12
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y6, Y6
+	VPADDB       Y12, Y12, Y12
+	VPBROADCASTW 24(SP), Y9
+	VPBROADCASTW 26(SP), Y10
+	VPMADDUBSW   132(DI), Y5, Y7
+	VPMADDUBSW   164(DI), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y0, Y0
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   132(DI)(BX*1), Y5, Y7
+	VPMADDUBSW   164(DI)(BX*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y1, Y1
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   132(DI)(BX*2), Y5, Y7
+	VPMADDUBSW   164(DI)(BX*2), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y2, Y2
+	VPADDD       Y8, Y2, Y2
+	VPMADDUBSW   132(DI)(R13*1), Y5, Y7
+	VPMADDUBSW   164(DI)(R13*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y3, Y3
+	VPADDD       Y8, Y3, Y3
+	VMOVDQU      144(SI), Y5
+	VPSRLW       $4, Y5, Y6
+	VPAND        Y14, Y6, Y6
+	VPAND        Y14, Y5, Y5
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y5, Y5
+	VPADDB       Y12, Y12, Y12
+	VPAND        Y12, Y11, Y7
+	VPCMPEQB     Y12, Y7, Y7
+	VPAND        Y13, Y7, Y7
+	VPOR         Y7, Y6, Y6
+	VPADDB       Y12, Y12, Y12
+	VPBROADCASTW 28(SP), Y9
+	VPBROADCASTW 30(SP), Y10
+	VPMADDUBSW   196(DI), Y5, Y7
+	VPMADDUBSW   228(DI), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y0, Y0
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   196(DI)(BX*1), Y5, Y7
+	VPMADDUBSW   228(DI)(BX*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y1, Y1
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   196(DI)(BX*2), Y5, Y7
+	VPMADDUBSW   228(DI)(BX*2), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y2, Y2
+	VPADDD       Y8, Y2, Y2
+	VPMADDUBSW   196(DI)(R13*1), Y5, Y7
+	VPMADDUBSW   228(DI)(R13*1), Y6, Y8
+	VPMADDWD     Y9, Y7, Y7
+	VPMADDWD     Y10, Y8, Y8
+	VPADDD       Y7, Y3, Y3
+	VPADDD       Y8, Y3, Y3
+	VPBROADCASTW (SI), X12
+	VCVTPH2PS    X12, Y12
 	VCVTDQ2PS    Y0, Y0
-	VBROADCASTSS (DI), Y10
-	VMULPS       Y10, Y9, Y10
+	VBROADCASTSS (DI), Y13
+	VMULPS       Y13, Y12, Y13
 	VMOVUPS      32(SP), Y15
-	VFMADD231PS  Y10, Y0, Y15
+	VFMADD231PS  Y13, Y0, Y15
 	VMOVUPS      Y15, 32(SP)
 	VCVTDQ2PS    Y1, Y1
-	VBROADCASTSS (DI)(BX*1), Y10
-	VMULPS       Y10, Y9, Y10
+	VBROADCASTSS (DI)(BX*1), Y13
+	VMULPS       Y13, Y12, Y13
 	VMOVUPS      64(SP), Y15
-	VFMADD231PS  Y10, Y1, Y15
+	VFMADD231PS  Y13, Y1, Y15
 	VMOVUPS      Y15, 64(SP)
 	VCVTDQ2PS    Y2, Y2
-	VBROADCASTSS (DI)(BX*2), Y10
-	VMULPS       Y10, Y9, Y10
+	VBROADCASTSS (DI)(BX*2), Y13
+	VMULPS       Y13, Y12, Y13
 	VMOVUPS      96(SP), Y15
-	VFMADD231PS  Y10, Y2, Y15
+	VFMADD231PS  Y13, Y2, Y15
 	VMOVUPS      Y15, 96(SP)
 	VCVTDQ2PS    Y3, Y3
-	VBROADCASTSS (DI)(R13*1), Y10
-	VMULPS       Y10, Y9, Y10
+	VBROADCASTSS (DI)(R13*1), Y13
+	VMULPS       Y13, Y12, Y13
 	VMOVUPS      128(SP), Y15
-	VFMADD231PS  Y10, Y3, Y15
+	VFMADD231PS  Y13, Y3, Y15
 	VMOVUPS      Y15, 128(SP)
-	ADDQ $210, SI
+	ADDQ $176, SI
 	ADDQ $292, DI
 	DECQ CX
-	JNZ  q6kx4loop
+	JNZ  q5kx4loop
 
 	MOVQ out+32(FP), AX
 	MOVQ ostride+40(FP), DX
 	SHLQ $2, DX
 	VMOVUPS 32(SP), Y0
 	HSUM8(Y0, X0, X1)
+	VMOVUPS 160(SP), X4
+	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 64(SP), Y0
 	HSUM8(Y0, X0, X1)
+	VMOVUPS 176(SP), X4
+	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 96(SP), Y0
 	HSUM8(Y0, X0, X1)
+	VMOVUPS 192(SP), X4
+	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	ADDQ    DX, AX
 	VMOVUPS 128(SP), Y0
 	HSUM8(Y0, X0, X1)
+	VMOVUPS 208(SP), X4
+	VSUBSS  X4, X0, X0
 	MOVSS   X0, (AX)
 	VZEROUPPER
 	RET

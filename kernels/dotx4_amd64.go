@@ -2,7 +2,8 @@
 
 package kernels
 
-// 4-token kernels (dotx4_amd64.s): for t in 0..3,
+// 4-token kernels (dotx4_amd64.s, dotkx4_amd64.s, dotk6x4_amd64.s): for
+// t in 0..3,
 //
 //	out[t*ostride] = dot1(w, a + t*stride, nb)
 //
@@ -17,6 +18,9 @@ func dotQ4_0x4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 
 //go:noescape
 func dotQ4_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
+
+//go:noescape
+func dotQ5_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 
 //go:noescape
 func dotQ6_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)

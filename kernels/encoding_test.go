@@ -43,7 +43,7 @@ func armEncode(op string, r []uint32) (uint32, bool) {
 // what the generic Go does).
 func TestARM64Encodings(t *testing.T) {
 	var src []byte
-	for _, f := range []string{"dot_arm64.s", "dotk_arm64.s", "vec_arm64.s"} {
+	for _, f := range []string{"dot_arm64.s", "dotk_arm64.s", "dotk6_arm64.s", "vec_arm64.s"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

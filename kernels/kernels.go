@@ -21,10 +21,14 @@ const maxType = 40
 // kernelSet is one level's implementation of every kernel. Arch dispatch
 // files start from genericKernels and replace what they accelerate.
 type kernelSet struct {
-	level    Level
-	name     string            // level, plus variant (e.g. "neon+dotprod")
-	dot      [maxType]dotFunc  // by weight type
-	dot4     [maxType]dot4Func // optional 4-token variants, for prefill
+	level Level
+	name  string            // level, plus variant (e.g. "neon+dotprod")
+	dot   [maxType]dotFunc  // by weight type
+	dot4  [maxType]dot4Func // optional 4-token variants, for prefill
+	// dotBatch: optional dots MatMul uses instead of dot for two or more
+	// tokens when the row length is a multiple of 16 (llama.cpp sums such
+	// float batches with tinyBLAS, in another order than vec_dot).
+	dotBatch [maxType]dotFunc
 	quantize [maxType]quantFunc
 	dotF32   func(a, b []float32) float32
 	dotF16   func(a []uint16, b []float32) float32
@@ -33,6 +37,9 @@ type kernelSet struct {
 	f32ToF16 func(dst []uint16, src []float32)
 	f16ToF32 func(dst []float32, src []uint16)
 	sum      func(x []float32) float32
+	// x86Q8: Q8_0/Q8_1 activations are quantized as llama.cpp does on x86
+	// (scale 127/amax, ties to even) rather than as its _ref functions.
+	x86Q8 bool
 }
 
 var genericKernels = kernelSet{

@@ -16,7 +16,6 @@ const rowTile = 8
 var minParallelWork = 1 << 16
 
 type matmulTask struct {
-	ks         *kernelSet
 	dot        dotFunc
 	dot4       dot4Func // nil: no 4-token kernel for this type and level
 	dst        []float32
@@ -57,50 +56,21 @@ func (m *matmulTask) run(start, end int) {
 // of rows through every token so the tile's weights are read from memory
 // once per call, and where the level has a 4-token kernel for the type it
 // decodes each weight block once per four tokens. Results are identical
-// whatever nTok and the thread count. Errors name the tensor and what is wrong with it.
+// whatever nTok and the thread count. Errors name the tensor and what is
+// wrong with it.
 func MatMul(p *Pool, dst []float32, w *tensor.Tensor, x []float32, nTok int) error {
-	if p == nil {
-		return fmt.Errorf("kernels.MatMul: nil pool")
-	}
-	if w == nil {
-		return fmt.Errorf("kernels.MatMul: nil weight tensor")
-	}
-	if !HasDot(w.Type) {
-		return fmt.Errorf("kernels.MatMul: %s: no kernel for type %s", w.Name, w.Type)
-	}
-	if len(w.Shape) == 0 || w.Shape[0] <= 0 {
-		return fmt.Errorf("kernels.MatMul: %s: bad shape %v", w.Name, w.Shape)
-	}
-	for _, d := range w.Shape {
-		if d <= 0 {
-			return fmt.Errorf("kernels.MatMul: %s: bad shape %v", w.Name, w.Shape)
-		}
-	}
-	at := ActivationType(w.Type)
-	cols, rows := w.RowLen(), w.Rows()
-	if err := w.Type.CheckRowLen(int64(cols)); err != nil {
-		return fmt.Errorf("kernels.MatMul: %s: %w", w.Name, err)
-	}
-	if err := at.CheckRowLen(int64(cols)); err != nil {
-		return fmt.Errorf("kernels.MatMul: %s: activations: %w", w.Name, err)
-	}
-	if int64(len(w.Data)) < w.ByteSize() {
-		return fmt.Errorf("kernels.MatMul: %s: %d data bytes, want %d", w.Name, len(w.Data), w.ByteSize())
-	}
-	if nTok < 0 {
-		return fmt.Errorf("kernels.MatMul: %s: %d tokens", w.Name, nTok)
+	cols, rows, err := checkMatMul(p, dst, w, nTok)
+	if err != nil {
+		return err
 	}
 	if len(x) < nTok*cols {
 		return fmt.Errorf("kernels.MatMul: %s: %d activations for %d tokens of %d", w.Name, len(x), nTok, cols)
 	}
-	if len(dst) < nTok*rows {
-		return fmt.Errorf("kernels.MatMul: %s: dst holds %d, want %d tokens × %d rows", w.Name, len(dst), nTok, rows)
-	}
 	if nTok == 0 {
 		return nil
 	}
-
 	ks := active.Load()
+	at := ActivationType(w.Type)
 	arb := at.RowSize(cols)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -111,15 +81,86 @@ func MatMul(p *Pool, dst []float32, w *tensor.Tensor, x []float32, nTok int) err
 	for t := 0; t < nTok; t++ {
 		ks.quantize[at](act[t*arb:(t+1)*arb], x[t*cols:(t+1)*cols])
 	}
+	p.runMatMul(ks, dst, w, act, arb, rows, cols, nTok)
+	return nil
+}
+
+// MatMulQuantized is MatMul with the activations already converted by
+// QuantizeActivations to ActivationType(w.Type): nTok rows of
+// ActivationType(w.Type).RowSize(w.RowLen()) bytes. Products sharing an
+// input (Q, K and V; gate and up) can quantize it once.
+func MatMulQuantized(p *Pool, dst []float32, w *tensor.Tensor, act []byte, nTok int) error {
+	cols, rows, err := checkMatMul(p, dst, w, nTok)
+	if err != nil {
+		return err
+	}
+	arb := ActivationType(w.Type).RowSize(cols)
+	if len(act) < nTok*arb {
+		return fmt.Errorf("kernels.MatMulQuantized: %s: %d activation bytes for %d tokens of %d", w.Name, len(act), nTok, arb)
+	}
+	if nTok == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runMatMul(active.Load(), dst, w, act[:nTok*arb], arb, rows, cols, nTok)
+	return nil
+}
+
+// checkMatMul validates what MatMul and MatMulQuantized share.
+func checkMatMul(p *Pool, dst []float32, w *tensor.Tensor, nTok int) (cols, rows int, err error) {
+	if p == nil {
+		return 0, 0, fmt.Errorf("kernels.MatMul: nil pool")
+	}
+	if w == nil {
+		return 0, 0, fmt.Errorf("kernels.MatMul: nil weight tensor")
+	}
+	if !HasDot(w.Type) {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: no kernel for type %s", w.Name, w.Type)
+	}
+	if len(w.Shape) == 0 {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: bad shape %v", w.Name, w.Shape)
+	}
+	for _, d := range w.Shape {
+		if d <= 0 {
+			return 0, 0, fmt.Errorf("kernels.MatMul: %s: bad shape %v", w.Name, w.Shape)
+		}
+	}
+	at := ActivationType(w.Type)
+	cols, rows = w.RowLen(), w.Rows()
+	if err := w.Type.CheckRowLen(int64(cols)); err != nil {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: %w", w.Name, err)
+	}
+	if err := at.CheckRowLen(int64(cols)); err != nil {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: activations: %w", w.Name, err)
+	}
+	// Division, not ByteSize, so absurd shapes cannot overflow past the check.
+	if rb := w.RowBytes(); rb <= 0 || rows > len(w.Data)/rb {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: %d data bytes for %d rows of %d bytes", w.Name, len(w.Data), rows, rb)
+	}
+	if nTok < 0 {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: %d tokens", w.Name, nTok)
+	}
+	if len(dst) < nTok*rows {
+		return 0, 0, fmt.Errorf("kernels.MatMul: %s: dst holds %d, want %d tokens × %d rows", w.Name, len(dst), nTok, rows)
+	}
+	return cols, rows, nil
+}
+
+// runMatMul splits the product across the pool (p.mu held).
+func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
+	dot := ks.dot[w.Type]
+	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 {
+		dot = b
+	}
 	p.mm = matmulTask{
-		ks: ks, dot: ks.dot[w.Type], dot4: ks.dot4[w.Type], dst: dst, w: w.Data, wrb: w.RowBytes(),
+		dot: dot, dot4: ks.dot4[w.Type], dst: dst, w: w.Data, wrb: w.RowBytes(),
 		act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
 	}
-	if int64(nTok)*w.ByteSize() < int64(minParallelWork) {
+	if int64(nTok)*int64(rows)*int64(p.mm.wrb) < int64(minParallelWork) {
 		p.mm.run(0, rows)
 	} else {
 		p.runLocked(rows, &p.mm)
 	}
 	p.mm = matmulTask{}
-	return nil
 }

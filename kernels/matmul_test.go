@@ -19,8 +19,9 @@ func randomTensor(rng *rand.Rand, typ tensor.Type, cols, rows int) *tensor.Tenso
 }
 
 // TestMatMulMatchesDotRow: every output equals DotRow on that row and the
-// token's quantized activations, for 1 and several tokens, 1 and 2 threads,
-// row counts that do not split evenly, and row lengths real tiny models use.
+// token's quantized activations (or, for float batches, the level's batch
+// dot), for 1 and several tokens, 1 and 2 threads, row counts that do not
+// split evenly, and row lengths real tiny models use.
 func TestMatMulMatchesDotRow(t *testing.T) {
 	defer func(v int) { minParallelWork = v }(minParallelWork)
 	minParallelWork = 0 // split even these small products across threads
@@ -34,7 +35,7 @@ func TestMatMulMatchesDotRow(t *testing.T) {
 			if typ.BlockSize() == 256 || ActivationType(typ).BlockSize() == 256 {
 				colsList = []int{256, 768}
 			} else if typ.BlockSize() == 1 {
-				colsList = []int{8, 172}
+				colsList = []int{8, 64, 172}
 			}
 			for _, cols := range colsList {
 				for _, rows := range []int{1, 7, 13} {
@@ -54,10 +55,29 @@ func TestMatMulMatchesDotRow(t *testing.T) {
 							if dst[len(dst)-1] != 42 {
 								t.Fatalf("%s: MatMul wrote past nTok*rows", typ)
 							}
+							// MatMulQuantized on the same activations agrees exactly.
+							acts := make([]byte, nTok*at.RowSize(cols))
+							for tok := 0; tok < nTok; tok++ {
+								QuantizeActivations(acts[tok*len(act):], x[tok*cols:(tok+1)*cols], at)
+							}
+							dstQ := make([]float32, nTok*rows)
+							p = NewPool(threads)
+							if err := MatMulQuantized(p, dstQ, w, acts, nTok); err != nil {
+								t.Fatal(err)
+							}
+							p.Close()
+							for i := range dstQ {
+								if math.Float32bits(dstQ[i]) != math.Float32bits(dst[i]) {
+									t.Fatalf("%s: MatMulQuantized[%d] = %g, MatMul %g", typ, i, dstQ[i], dst[i])
+								}
+							}
 							for tok := 0; tok < nTok; tok++ {
 								QuantizeActivations(act, x[tok*cols:(tok+1)*cols], at)
 								for r := 0; r < rows; r++ {
 									want := DotRow(typ, w.Row(r), act, cols)
+									if b := kernelsFor(l).dotBatch[typ]; b != nil && nTok >= 2 && cols%16 == 0 {
+										want = b(w.Row(r), act, cols) // llama.cpp's batch order
+									}
 									if got := dst[tok*rows+r]; math.Float32bits(got) != math.Float32bits(want) {
 										t.Fatalf("%s %s %dx%d nTok=%d threads=%d: [%d,%d] = %g, DotRow %g",
 											l, typ, rows, cols, nTok, threads, tok, r, got, want)
@@ -114,6 +134,7 @@ func TestMatMulErrors(t *testing.T) {
 		{"nil tensor", p, nil, x, dst, 1, "nil weight"},
 		{"type", p, &tensor.Tensor{Name: "iq2", Type: tensor.IQ2_XXS, Shape: []int64{256, 1}, Data: make([]byte, 66)}, x, dst, 1, "no kernel"},
 		{"short data", p, &tensor.Tensor{Name: "short", Type: tensor.Q4_0, Shape: []int64{64, 2}, Data: make([]byte, 71)}, x, dst, 1, "data bytes"},
+		{"huge shape", p, &tensor.Tensor{Name: "huge", Type: tensor.Q4_0, Shape: []int64{64, 1 << 60}, Data: make([]byte, 72)}, x, dst, 1, "data bytes"},
 		{"partial block", p, &tensor.Tensor{Name: "odd", Type: tensor.Q4_0, Shape: []int64{48, 1}, Data: make([]byte, 72)}, x, dst, 1, "block size"},
 		{"bad shape", p, &tensor.Tensor{Name: "neg", Type: tensor.Q4_0, Shape: []int64{64, -1}, Data: make([]byte, 72)}, x, dst, 1, "bad shape"},
 		{"short x", p, ok, x[:100], dst, 2, "activations"},
@@ -127,6 +148,9 @@ func TestMatMulErrors(t *testing.T) {
 	}
 	if err := MatMul(p, nil, ok, nil, 0); err != nil {
 		t.Errorf("nTok=0: %v", err)
+	}
+	if err := MatMulQuantized(p, dst, ok, make([]byte, 67), 2); err == nil || !strings.Contains(err.Error(), "activation bytes") {
+		t.Errorf("MatMulQuantized with short activations: err = %v", err)
 	}
 }
 

@@ -2,14 +2,17 @@
 
 package kernels
 
-// quantizeQ8_0AVX2 is quantizeQ8_0Generic over nb blocks of 32 values
-// (34 bytes each), bit for bit.
+// quantizeQ8_0AVX2 is llama.cpp's x86 quantize_row_q8_0 over nb blocks of
+// 32 values (34 bytes each), bit for bit tensor.QuantizeRowQ8_0x86: unlike
+// quantizeQ8_0Generic (the _ref function) it scales by 127/amax and rounds
+// ties to even, so a few quants differ by one; it is what produced the
+// reference logits.
 //
 //go:noescape
 func quantizeQ8_0AVX2(dst *byte, x *float32, nb int)
 
-// quantizeQ8_1AVX2 is quantizeQ8_1Generic over nb blocks of 32 values
-// (36 bytes each), bit for bit.
+// quantizeQ8_1AVX2 is llama.cpp's x86 quantize_row_q8_1 over nb blocks of
+// 32 values (36 bytes each), bit for bit tensor.QuantizeRowQ8_1x86.
 //
 //go:noescape
 func quantizeQ8_1AVX2(dst *byte, x *float32, nb int)

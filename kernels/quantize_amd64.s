@@ -2,11 +2,12 @@
 
 #include "textflag.h"
 
-// AVX2 activation quantizers, bit-exact with quantizeQ8_0Generic and
-// quantizeQ8_KGeneric: the same float32 operations (amax/127, 1/d, x·id;
-// −127/max, x·iscale) and the same rounding (C roundf: half away from
-// zero, done as truncate then ±1 where |frac| ≥ 0.5; nearest_int: VCVTPS2DQ
-// under the default round-to-nearest-even).
+// AVX2 activation quantizers. Q8_0 and Q8_1 are llama.cpp's x86 ones
+// (quantize_row_q8_0/q8_1 in arch/x86/quants.c, what made the reference
+// logits): d = amax/127, values times 127/amax, rounded half to even; bit
+// for bit tensor.QuantizeRowQ8_0x86/Q8_1x86. Q8_K is quantize_row_q8_K_ref
+// (x86 uses it too), bit for bit quantizeQ8_KGeneric: −127/max scaling,
+// round half to even (VCVTPS2DQ under the default rounding mode).
 
 // ABSMAX32: Y = lane-wise max |Y0..Y3| (Y15 = abs mask; T0, T1 scratch).
 #define ABSMAX32(T0, T1, X, Y) \
@@ -26,18 +27,6 @@
 	VMAXPS       T, X, X;         \
 	VPERMILPS    $0xb1, X, T;     \
 	VMAXPS       T, X, X
-
-// ROUNDAWAY: Y = roundf(Y) (half away from zero); Y12 = 0.5s, Y13 = 1.0s,
-// Y14 = sign mask, Y15 = abs mask; T, U scratch.
-#define ROUNDAWAY(Y, T, U) \
-	VROUNDPS $3, Y, T;        \
-	VSUBPS   T, Y, U;         \
-	VANDPS   Y15, U, U;       \
-	VCMPPS   $0x1d, Y12, U, U; \
-	VANDPS   Y14, Y, Y;       \
-	VORPS    Y13, Y, Y;       \
-	VANDPS   U, Y, Y;         \
-	VADDPS   T, Y, Y
 
 // PACK32: the int32 vectors Y4..Y7 to 32 int8 in order, in Y4.
 #define PACK32 \
@@ -77,15 +66,16 @@ q80qloop:
 	VMOVUPS 96(SI), Y3
 	ABSMAX32(Y4, Y5, X8, Y8)
 	HMAX8(Y8, X8, X9)
+	VMOVAPS X8, X7       // amax
 	VDIVSS  X10, X8, X8  // d = amax/127
 	VCVTPS2PH $0, X8, X9
 	VPEXTRW $0, X9, AX
 	MOVW    AX, (DI)
 	VXORPS  X9, X9, X9
-	VUCOMISS X9, X8
+	VUCOMISS X9, X7
 	JEQ     q80zero
-	VMOVAPS X13, X9      // 1.0
-	VDIVSS  X8, X9, X9   // id = 1/d
+	VMOVAPS X10, X9      // 127
+	VDIVSS  X7, X9, X9   // id = 127/amax
 	VBROADCASTSS X9, Y9
 	JMP     q80scale
 
@@ -97,14 +87,10 @@ q80scale:
 	VMULPS Y9, Y1, Y1
 	VMULPS Y9, Y2, Y2
 	VMULPS Y9, Y3, Y3
-	ROUNDAWAY(Y0, Y4, Y5)
-	ROUNDAWAY(Y1, Y4, Y5)
-	ROUNDAWAY(Y2, Y4, Y5)
-	ROUNDAWAY(Y3, Y4, Y5)
-	VCVTTPS2DQ Y0, Y4
-	VCVTTPS2DQ Y1, Y5
-	VCVTTPS2DQ Y2, Y6
-	VCVTTPS2DQ Y3, Y7
+	VCVTPS2DQ Y0, Y4 // nearest even
+	VCVTPS2DQ Y1, Y5
+	VCVTPS2DQ Y2, Y6
+	VCVTPS2DQ Y3, Y7
 	PACK32
 	VMOVDQU Y4, 2(DI)
 	ADDQ    $128, SI
@@ -131,15 +117,16 @@ q81qloop:
 	VMOVUPS 96(SI), Y3
 	ABSMAX32(Y4, Y5, X8, Y8)
 	HMAX8(Y8, X8, X9)
+	VMOVAPS X8, X7       // amax
 	VDIVSS  X10, X8, X8  // d = amax/127
 	VCVTPS2PH $0, X8, X9
 	VPEXTRW $0, X9, AX
 	MOVW    AX, (DI)
 	VXORPS  X9, X9, X9
-	VUCOMISS X9, X8
+	VUCOMISS X9, X7
 	JEQ     q81zero
-	VMOVAPS X13, X9      // 1.0
-	VDIVSS  X8, X9, X9   // id = 1/d
+	VMOVAPS X10, X9      // 127
+	VDIVSS  X7, X9, X9   // id = 127/amax
 	VBROADCASTSS X9, Y9
 	JMP     q81scale
 
@@ -151,14 +138,10 @@ q81scale:
 	VMULPS Y9, Y1, Y1
 	VMULPS Y9, Y2, Y2
 	VMULPS Y9, Y3, Y3
-	ROUNDAWAY(Y0, Y4, Y5)
-	ROUNDAWAY(Y1, Y4, Y5)
-	ROUNDAWAY(Y2, Y4, Y5)
-	ROUNDAWAY(Y3, Y4, Y5)
-	VCVTTPS2DQ Y0, Y4
-	VCVTTPS2DQ Y1, Y5
-	VCVTTPS2DQ Y2, Y6
-	VCVTTPS2DQ Y3, Y7
+	VCVTPS2DQ Y0, Y4 // nearest even
+	VCVTPS2DQ Y1, Y5
+	VCVTPS2DQ Y2, Y6
+	VCVTPS2DQ Y3, Y7
 	// s = f16(float32(Σq)·d)
 	VPADDD  Y5, Y4, Y0
 	VPADDD  Y7, Y6, Y1

@@ -16,9 +16,10 @@ func sameLen(op string, n int, m ...int) {
 	}
 }
 
-// Dot is Σ a[i]*b[i]. Generic: float32 products summed in float64 (ggml's
-// scalar ggml_vec_dot_f32); SIMD levels: fused multiply-adds into float32
-// lanes, as ggml's SIMD path.
+// Dot is Σ a[i]*b[i] as ggml_vec_dot_f32: generic, float32 products summed
+// in float64 (its scalar path); AVX2, its AVX-512 order (four 16-lane FMA
+// accumulators over steps of 64, then the rest by scalar FMA); NEON, FMA
+// into 4-lane accumulators.
 func Dot(a, b []float32) float32 {
 	sameLen("Dot", len(a), len(b))
 	return active.Load().dotF32(a, b)

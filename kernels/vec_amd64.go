@@ -7,20 +7,10 @@ import "unsafe"
 // AVX2 float kernels over the first n&^7 elements; the wrappers below
 // finish the last n%8 in Go. Pointers must be valid for n elements.
 
-// dotF32AVX2 is Σ a[i]·b[i] in four 8-lane FMA accumulators.
-//
-//go:noescape
-func dotF32AVX2(a, b *float32, n int) float32
-
 // dotF16F32AVX2 is Σ f32(a[i])·b[i] (VCVTPH2PS widening).
 //
 //go:noescape
 func dotF16F32AVX2(a *uint16, b *float32, n int) float32
-
-// dotF16F16AVX2 is Σ f32(a[i])·f32(b[i]).
-//
-//go:noescape
-func dotF16F16AVX2(a, b *uint16, n int) float32
 
 // dotBF16AVX2 is Σ f32(a[i])·f32(b[i]) for bfloat16 bits.
 //
@@ -52,15 +42,6 @@ func f32ToF16AVX2(dst *uint16, src *float32, n int)
 //
 //go:noescape
 func f16ToF32AVX2(dst *float32, src *uint16, n int)
-
-func dotAsm(a, b []float32) float32 {
-	n8 := len(a) &^ 7
-	if n8 == 0 {
-		return dotGeneric(a, b)
-	}
-	b = b[:len(a)]
-	return dotF32AVX2(&a[0], &b[0], n8) + dotGeneric(a[n8:], b[n8:])
-}
 
 func dotF16F32Asm(a []uint16, b []float32) float32 {
 	n8 := len(a) &^ 7
@@ -119,22 +100,6 @@ func f16ToF32Asm(dst []float32, src []uint16) {
 
 func f32s(b []byte, n int) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(b[:4*n]))) }
 func u16s(b []byte, n int) *uint16  { return (*uint16)(unsafe.Pointer(unsafe.SliceData(b[:2*n]))) }
-
-func dotF32RowAsm(w, a []byte, n int) float32 {
-	n8 := n &^ 7
-	if n8 == 0 {
-		return dotF32Generic(w, a, n)
-	}
-	return dotF32AVX2(f32s(w, n), f32s(a, n), n8) + dotF32Generic(w[4*n8:], a[4*n8:], n-n8)
-}
-
-func dotF16RowAsm(w, a []byte, n int) float32 {
-	n8 := n &^ 7
-	if n8 == 0 {
-		return dotF16Generic(w, a, n)
-	}
-	return dotF16F16AVX2(u16s(w, n), u16s(a, n), n8) + dotF16Generic(w[2*n8:], a[2*n8:], n-n8)
-}
 
 func dotBF16RowAsm(w, a []byte, n int) float32 {
 	n8 := n &^ 7

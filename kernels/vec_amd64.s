@@ -5,11 +5,22 @@
 // AVX2+FMA+F16C float kernels over n8 = n &^ 7 elements (the Go wrappers
 // do the last n%8). Dots and sums keep four 8-lane float32 accumulators.
 
+// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
+// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
 #define HSUM8(Y, X, T) \
 	VEXTRACTF128 $1, Y, T; \
+	VADDPS       X, T, X;  \
+	VMOVHLPS     X, X, T;  \
 	VADDPS       T, X, X;  \
-	VHADDPS      X, X, X;  \
-	VHADDPS      X, X, X
+	VMOVSHDUP    X, T;     \
+	VADDSS       T, X, X
+
+// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
+#define HSUM4(X, T) \
+	VMOVHLPS  X, X, T; \
+	VADDPS    T, X, X; \
+	VMOVSHDUP X, T;    \
+	VADDSS    T, X, X
 
 #define REDUCE4 \
 	VADDPS Y1, Y0, Y0; \
@@ -64,32 +75,12 @@ LDONE:;               \
 #define LOADBF16(off, Y) VPMOVZXWD (2*off)(SI), Y; VPSLLD $16, Y, Y
 #define LOADBF16B(off, Y) VPMOVZXWD (2*off)(DI), Y; VPSLLD $16, Y, Y
 
-// func dotF32AVX2(a, b *float32, n int) float32
-TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ n+16(FP), CX
-	DOTLOOP(f32f3232, f32f328, f32f32done, LOADF32, LOADF32B, 4, 4)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // func dotF16F32AVX2(a *uint16, b *float32, n int) float32
 TEXT ·dotF16F32AVX2(SB), NOSPLIT, $0-28
 	MOVQ a+0(FP), SI
 	MOVQ b+8(FP), DI
 	MOVQ n+16(FP), CX
 	DOTLOOP(f16f3232, f16f328, f16f32done, LOADF16, LOADF32B, 2, 4)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
-// func dotF16F16AVX2(a, b *uint16, n int) float32
-TEXT ·dotF16F16AVX2(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ n+16(FP), CX
-	DOTLOOP(f16f1632, f16f168, f16f16done, LOADF16, LOADF16B, 2, 2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET

@@ -61,7 +61,10 @@ func TestVecLevels(t *testing.T) {
 		l := ks.name
 		for _, n := range vecLens {
 			off := n % 5
-			a, b, h := randF32(rng, n), randF32(rng, n), randF16(rng, n)
+			// Sources start off elements into larger buffers: unaligned.
+			a := randF32(rng, n+off)[off:]
+			b := randF32(rng, n+3)[3:]
+			h := randF16(rng, n+off+1)[off+1:]
 			var mag, magH float64
 			for i := range a {
 				mag += math.Abs(float64(a[i] * b[i]))
