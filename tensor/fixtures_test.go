@@ -109,6 +109,9 @@ func TestQuantizeMatchesLlamaQuantize(t *testing.T) {
 				if ti.Type != c.typ {
 					continue
 				}
+				if raceEnabled && tensors == 2 {
+					break // instrumented, two tensors per type say as much
+				}
 				want, err := q.Tensor(ti.Name)
 				if err != nil {
 					t.Fatal(err)
