@@ -8,15 +8,23 @@
 // which accumulates exactly as llama.cpp's reference
 // ggml_vec_dot_*_generic functions: integer sums per block, scaled in
 // float32, in the same order. Assembly versions agree with it to float
-// rounding; the AVX2 level goes further and reproduces llama.cpp's x86
-// build (the one that made the reference logits) bit for bit where it can:
-// its activation quantizers (quantize_row_q8_0/q8_1 with 127/amax and ties
-// to even), its int32 lanes and hsum_float_8 order for the quantized dots,
-// and for F32/F16 the AVX-512 vec_dot and tinyBLAS (batch) orders.
+// rounding; the AVX2 level goes further and reproduces the llama.cpp x86
+// build that made the reference logits (AVX-512 with AVX512_BF16) bit for
+// bit: its activation quantizers (quantize_row_q8_0/q8_1 with 127/amax
+// and ties to even), its int32 lanes and hsum_float_8 order for the
+// quantized dots (Q2_K with one accumulator, mins first), the repacked
+// q4_0_8x8 gemv/gemm for Q4_0 (llama.cpp repacks Q4_0 weights with a
+// multiple of 8 rows at load on AVX2/AVX-512: a whole block's integer dot
+// FMA'd into one float per row, no lanes), VDPBF16PS for BF16 (dotbf16.go)
+// and, for F32/F16, the AVX-512 vec_dot and tinyBLAS (batch) orders,
+// down to how GCC compiled vec_dot_f32's scalar rest (chunks of 8 products
+// rounded and added in order, the last n%8 fused).
+// With this level every fixture's logits come out bit-identical to the
+// reference (TestParity in model holds them to the README's tolerances).
 //
 //   - amd64 (AVX2+FMA+F16C): every weight type's dot, 4-token prefill
 //     dots for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K, the Q8_0/Q8_1/Q8_K
-//     quantizers, and the F32/F16 dots, axpys, sum and F16 conversions.
+//     quantizers, the F32/F16/BF16 dots, axpys, sum and F16 conversions.
 //   - arm64 (NEON): F32/F16 dots and axpys, F16 weights, Q4_0, Q8_0, Q4_K,
 //     Q5_K and Q6_K, with SDOT when the CPU has dotprod (ASIMDDP); everything
 //     else runs the generic Go.

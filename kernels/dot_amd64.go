@@ -13,9 +13,10 @@ package kernels
 //go:noescape
 func dotQ8_0AVX2(w, a *byte, nb int) float32
 
-// dotQ4_0AVX2 is, over 18-byte weight and 34-byte activation blocks:
+// dotQ4_0AVX2 is, over 18-byte weight and 34-byte activation blocks,
+// llama.cpp's repacked q4_0_8x8 gemv order (one float, one FMA a block):
 //
-//	for b := range nb { sumf += Σj (w[2+j]&15 - 8)·a[2+j] + (w[2+j]>>4 - 8)·a[18+j] scaled by f16(w)·f16(a) }
+//	for b := range nb { sumf = fma(float32(Σj (w[2+j]&15 - 8)·a[2+j] + (w[2+j]>>4 - 8)·a[18+j]), f16(w)·f16(a), sumf) }
 //
 //go:noescape
 func dotQ4_0AVX2(w, a *byte, nb int) float32

@@ -8,7 +8,9 @@ package kernels
 // dotF32Ggml is ggml_vec_dot_f32 as the AVX-512 build runs it:
 //
 //	four 16-lane accumulators l[r][k] = fma(w[64i+16r+k], a[..], l[r][k]);
-//	s = reduce16((l0+l2) + (l1+l3)); then s = fma(w[i], a[i], s) for the n%64 rest
+//	s = reduce16((l0+l2) + (l1+l3)); then for the n%64 rest, as GCC
+//	vectorizes ggml's scalar loop: s += w[i]*a[i] (product rounded) for
+//	the first rest&^7, s = fma(w[i], a[i], s) for the last rest%8
 //
 //go:noescape
 func dotF32Ggml(w, a *float32, n int) float32

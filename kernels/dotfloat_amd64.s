@@ -79,9 +79,27 @@ f32gloop:
 	JNZ         f32gloop
 	FOLD64
 
+	// The n%64 rest as GCC vectorized ggml's scalar loop: the first
+	// (rest &^ 7) products rounded and added in order, the last rest%8 by
+	// scalar FMA.
 f32gtail:
 	ANDQ $63, CX
 	JZ   f32gdone
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ   f32gleft
+	ANDQ $7, CX
+
+f32gmul:
+	VMOVSS (SI), X1
+	VMULSS (DI), X1, X1
+	VADDSS X1, X0, X0
+	ADDQ   $4, SI
+	ADDQ   $4, DI
+	DECQ   DX
+	JNZ    f32gmul
+	TESTQ  CX, CX
+	JZ     f32gdone
 
 f32gleft:
 	VMOVSS      (SI), X1

@@ -64,7 +64,13 @@ func ggmlDotOrder(w, a []float32, f16, tiny bool) float32 {
 		}
 		return float32(s64)
 	}
-	for i := np; i < n; i++ {
+	// GCC vectorizes the scalar rest in chunks of 16 and 8 (products
+	// rounded, added in order) and leaves the last n%8 to scalar FMAs.
+	mul := np + (n-np)&^7
+	for i := np; i < mul; i++ {
+		s += float32(w[i] * a[i])
+	}
+	for i := mul; i < n; i++ {
 		s = fmaExact(w[i], a[i], s)
 	}
 	return s
@@ -135,8 +141,26 @@ func q8LaneOrder(wq func(blk, j int) int32, wd func(blk int) float32, a []byte, 
 	return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
+// repackOrder is ggml's gemv/gemm for Q4_0 weights repacked to q4_0_8x8
+// (llama.cpp does so at load on AVX2 and AVX-512 for rows%8 == 0): per
+// block the whole integer dot, FMA'd with d_w·d_a into one float per row.
+func repackOrder(wq func(blk, j int) int32, wd func(blk int) float32, a []byte, nb int) float32 {
+	var acc float32
+	for b := 0; b < nb; b++ {
+		y := a[34*b:]
+		d := wd(b) * tensor.F16ToF32(uint16(y[0])|uint16(y[1])<<8)
+		var is int32
+		for j := range 32 {
+			is += wq(b, j) * int32(int8(y[2+j]))
+		}
+		acc = fmaExact(float32(is), d, acc)
+	}
+	return acc
+}
+
 // TestQ8DotsGgmlOrder checks the AVX2 Q8_0 and Q4_0 dots bit for bit
-// against llama.cpp's x86 summation order.
+// against llama.cpp's x86 summation orders (vec_dot for Q8_0, the
+// repacked gemv for Q4_0, and vec_dot for Q4_0 weights it leaves alone).
 func TestQ8DotsGgmlOrder(t *testing.T) {
 	if !hasAVX2() {
 		t.Skip("no AVX2")
@@ -149,7 +173,7 @@ func TestQ8DotsGgmlOrder(t *testing.T) {
 		w4 := randomRow(rng, tensor.Q4_0, n, false)
 		h := func(b []byte) float32 { return tensor.F16ToF32(uint16(b[0]) | uint16(b[1])<<8) }
 		want8 := q8LaneOrder(func(b, j int) int32 { return int32(int8(w8[34*b+2+j])) }, func(b int) float32 { return h(w8[34*b:]) }, a, nb)
-		want4 := q8LaneOrder(func(b, j int) int32 {
+		want4 := repackOrder(func(b, j int) int32 {
 			q := w4[18*b+2+j%16]
 			if j >= 16 {
 				q >>= 4
@@ -161,6 +185,65 @@ func TestQ8DotsGgmlOrder(t *testing.T) {
 		}
 		if got := dotQ4_0Asm(w4, a, n); math.Float32bits(got) != math.Float32bits(want4) {
 			t.Errorf("q4_0 nb=%d: %g, ggml order %g", nb, got, want4)
+		}
+		wantLanes := q8LaneOrder(func(b, j int) int32 {
+			q := w4[18*b+2+j%16]
+			if j >= 16 {
+				q >>= 4
+			}
+			return int32(q&15) - 8
+		}, func(b int) float32 { return h(w4[18*b:]) }, a, nb)
+		if got := avx2Kernels.dotPlain[tensor.Q4_0](w4, a, n); math.Float32bits(got) != math.Float32bits(wantLanes) {
+			t.Errorf("q4_0 vec_dot order nb=%d: %g, ggml order %g", nb, got, wantLanes)
+		}
+	}
+}
+
+// q2KGgmlOrder is ggml's AVX2 ggml_vec_dot_q2_K_q8_K: per block, eight
+// int32 lanes of the mins·bsums products FMA'd with −y.d·dmin, then eight
+// int32 lanes (four consecutive values of each 32-value step) of
+// scale·q·q8 FMA'd with y.d·d, into one accumulator; then hsum_float_8.
+func q2KGgmlOrder(w, a []byte, nb int) float32 {
+	var acc [8]float32
+	h := func(b []byte) float32 { return tensor.F16ToF32(uint16(b[0]) | uint16(b[1])<<8) }
+	for b := range nb {
+		x, y := w[84*b:], a[292*b:]
+		yd := math.Float32frombits(uint32(y[0]) | uint32(y[1])<<8 | uint32(y[2])<<16 | uint32(y[3])<<24)
+		d, dmin := yd*h(x[80:]), -yd*h(x[82:])
+		bsum := func(i int) int32 { return int32(int16(uint16(y[260+2*i]) | uint16(y[261+2*i])<<8)) }
+		var sumi [8]int32
+		for k := range 8 {
+			p := int32(x[2*k]>>4)*bsum(2*k) + int32(x[2*k+1]>>4)*bsum(2*k+1)
+			acc[k] = fmaExact(dmin, float32(p), acc[k])
+		}
+		for j := range 2 {
+			for s := range 4 {
+				for e := range 32 {
+					q := int32(x[16+32*j+e]>>(2*s)) & 3
+					sc := int32(x[8*j+2*s+e/16] & 15)
+					sumi[e/4] += sc * q * int32(int8(y[4+128*j+32*s+e]))
+				}
+			}
+		}
+		for k := range 8 {
+			acc[k] = fmaExact(d, float32(sumi[k]), acc[k])
+		}
+	}
+	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+// TestQ2KGgmlOrder checks the AVX2 Q2_K dot bit for bit against ggml's.
+func TestQ2KGgmlOrder(t *testing.T) {
+	if !hasAVX2() {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, nb := range []int{1, 2, 3, 8} {
+		n := 256 * nb
+		a := quantizeActs(&avx2Kernels, tensor.Q8_K, randomActs(rng, n, false))
+		w := randomRow(rng, tensor.Q2_K, n, false)
+		if got, want := avx2Kernels.dot[tensor.Q2_K](w, a, n), q2KGgmlOrder(w, a, nb); math.Float32bits(got) != math.Float32bits(want) {
+			t.Errorf("q2_K nb=%d: %g, ggml order %g", nb, got, want)
 		}
 	}
 }

@@ -55,8 +55,7 @@ TEXT ·dotQ2_KAVX2(SB), NOSPLIT, $32-28
 	MOVQ   w+0(FP), SI
 	MOVQ   a+8(FP), DI
 	MOVQ   nb+16(FP), CX
-	VXORPS Y0, Y0, Y0 // Σ dall·scale·q·q8
-	VXORPS Y8, Y8, Y8 // Σ dmin·min·bsum
+	VXORPS Y0, Y0, Y0 // one accumulator, as ggml: −dmin·min·bsum, then d·scale·q·q8, per block
 	BCAST8($0x0f0f0f0f, AX, X14, Y14)
 	BCAST8($0x03030303, AX, X12, Y12)
 	VPCMPEQW Y13, Y13, Y13
@@ -77,7 +76,7 @@ q2kloop:
 	VCVTPH2PS    X5, Y5
 	VBROADCASTSS (DI), Y6
 	VMULPS       Y6, Y5, Y5
-	VFMADD231PS  Y5, Y1, Y8
+	VFNMADD231PS Y5, Y1, Y0
 
 	VPXOR Y15, Y15, Y15
 	Q2KHALF(0)
@@ -92,7 +91,6 @@ q2kloop:
 	DECQ CX
 	JNZ  q2kloop
 
-	VSUBPS Y8, Y0, Y0
 	HSUM8(Y0, X0, X1)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)

@@ -16,6 +16,16 @@ func dotQ8_0x4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 //go:noescape
 func dotQ4_0x4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 
+// dotQ4_0LanesAVX2 and dotQ4_0Lanesx4AVX2 (dotq40lanes_amd64.s) are the
+// Q4_0 dots in ggml_vec_dot_q4_0_q8_0's AVX2 order (eight float lanes,
+// hsum_float_8), for weights llama.cpp does not repack.
+//
+//go:noescape
+func dotQ4_0LanesAVX2(w, a *byte, nb int) float32
+
+//go:noescape
+func dotQ4_0Lanesx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
+
 //go:noescape
 func dotQ4_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 

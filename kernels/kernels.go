@@ -29,14 +29,20 @@ type kernelSet struct {
 	// tokens when the row length is a multiple of 16 (llama.cpp sums such
 	// float batches with tinyBLAS, in another order than vec_dot).
 	dotBatch [maxType]dotFunc
-	quantize [maxType]quantFunc
-	dotF32   func(a, b []float32) float32
-	dotF16   func(a []uint16, b []float32) float32
-	axpy     func(dst []float32, alpha float32, x []float32)
-	axpyF16  func(dst []float32, alpha float32, x []uint16)
-	f32ToF16 func(dst []uint16, src []float32)
-	f16ToF32 func(dst []float32, src []uint16)
-	sum      func(x []float32) float32
+	// dotPlain, dot4Plain: optional dots for weights whose row count is not
+	// a multiple of 8, which llama.cpp leaves alone where it repacks the
+	// rest at load (Q4_0 on x86: dot and dot4 follow its repacked gemv,
+	// these its vec_dot).
+	dotPlain  [maxType]dotFunc
+	dot4Plain [maxType]dot4Func
+	quantize  [maxType]quantFunc
+	dotF32    func(a, b []float32) float32
+	dotF16    func(a []uint16, b []float32) float32
+	axpy      func(dst []float32, alpha float32, x []float32)
+	axpyF16   func(dst []float32, alpha float32, x []uint16)
+	f32ToF16  func(dst []uint16, src []float32)
+	f16ToF32  func(dst []float32, src []uint16)
+	sum       func(x []float32) float32
 	// x86Q8: Q8_0/Q8_1 activations are quantized as llama.cpp does on x86
 	// (scale 127/amax, ties to even) rather than as its _ref functions.
 	x86Q8 bool

@@ -149,12 +149,17 @@ func checkMatMul(p *Pool, dst []float32, w *tensor.Tensor, nTok int) (cols, rows
 
 // runMatMul splits the product across the pool (p.mu held).
 func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
-	dot := ks.dot[w.Type]
-	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 {
+	dot, dot4 := ks.dot[w.Type], ks.dot4[w.Type]
+	if d := ks.dotPlain[w.Type]; d != nil && rows%8 != 0 {
+		dot, dot4 = d, ks.dot4Plain[w.Type]
+	}
+	// llamafile_sgemm (tinyBLAS) takes batches whose weight has a multiple
+	// of 4 rows and a row length its vector width divides; else vec_dot.
+	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
 		dot = b
 	}
 	p.mm = matmulTask{
-		dot: dot, dot4: ks.dot4[w.Type], dst: dst, w: w.Data, wrb: w.RowBytes(),
+		dot: dot, dot4: dot4, dst: dst, w: w.Data, wrb: w.RowBytes(),
 		act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
 	}
 	if int64(nTok)*int64(rows)*int64(p.mm.wrb) < int64(minParallelWork) {

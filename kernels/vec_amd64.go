@@ -12,11 +12,6 @@ import "unsafe"
 //go:noescape
 func dotF16F32AVX2(a *uint16, b *float32, n int) float32
 
-// dotBF16AVX2 is Σ f32(a[i])·f32(b[i]) for bfloat16 bits.
-//
-//go:noescape
-func dotBF16AVX2(a, b *uint16, n int) float32
-
 // sumAVX2 is Σ x[i].
 //
 //go:noescape
@@ -100,11 +95,3 @@ func f16ToF32Asm(dst []float32, src []uint16) {
 
 func f32s(b []byte, n int) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(b[:4*n]))) }
 func u16s(b []byte, n int) *uint16  { return (*uint16)(unsafe.Pointer(unsafe.SliceData(b[:2*n]))) }
-
-func dotBF16RowAsm(w, a []byte, n int) float32 {
-	n8 := n &^ 7
-	if n8 == 0 {
-		return dotBF16Generic(w, a, n)
-	}
-	return dotBF16AVX2(u16s(w, n), u16s(a, n), n8) + dotBF16Generic(w[2*n8:], a[2*n8:], n-n8)
-}

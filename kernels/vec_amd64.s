@@ -72,8 +72,6 @@ LDONE:;               \
 #define LOADF32B(off, Y) VMOVUPS (4*off)(DI), Y
 #define LOADF16(off, Y) VCVTPH2PS (2*off)(SI), Y
 #define LOADF16B(off, Y) VCVTPH2PS (2*off)(DI), Y
-#define LOADBF16(off, Y) VPMOVZXWD (2*off)(SI), Y; VPSLLD $16, Y, Y
-#define LOADBF16B(off, Y) VPMOVZXWD (2*off)(DI), Y; VPSLLD $16, Y, Y
 
 // func dotF16F32AVX2(a *uint16, b *float32, n int) float32
 TEXT ·dotF16F32AVX2(SB), NOSPLIT, $0-28
@@ -81,16 +79,6 @@ TEXT ·dotF16F32AVX2(SB), NOSPLIT, $0-28
 	MOVQ b+8(FP), DI
 	MOVQ n+16(FP), CX
 	DOTLOOP(f16f3232, f16f328, f16f32done, LOADF16, LOADF32B, 2, 4)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
-// func dotBF16AVX2(a, b *uint16, n int) float32
-TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ n+16(FP), CX
-	DOTLOOP(bf1632, bf168, bf16done, LOADBF16, LOADBF16B, 2, 2)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET

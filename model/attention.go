@@ -86,8 +86,10 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 	// Vᵀ·p over cells padded to 256 as llama.cpp's KV rows are: cell by
 	// cell into lane (cell mod width) of each output, where ggml's kernels
 	// put that product.
+	// tinyBLAS needs a multiple of 4 rows, here head_dim_v.
+	tinyV := batched && hv%4 == 0
 	width := laneCount
-	if batched {
+	if tinyV {
 		width = simdWidth
 	}
 	clear(lanes[:width*hv])
@@ -116,7 +118,7 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
 	for d := range out {
 		l := lanes[d*width : (d+1)*width]
-		if batched {
+		if tinyV {
 			out[d] = reduce16(l)
 		} else {
 			out[d] = reduce64(l)
@@ -179,8 +181,15 @@ func dotF32(k, q []float32, tiny bool) float32 {
 		}
 		sum = reduce64(l[:])
 	}
-	for i := np; i < len(k); i++ {
-		sum = fma32(k[i], q[i], sum) // sumf += x*y, contracted to an FMA by the compiler
+	// ggml's scalar rest, sumf += x*y, as GCC compiles it for AVX-512:
+	// vectorized in chunks of 16 and 8 (products rounded, then added in
+	// order), the last n%8 contracted to FMAs.
+	mul := np + (len(k)-np)&^7
+	for i := np; i < mul; i++ {
+		sum += float32(k[i] * q[i])
+	}
+	for i := mul; i < len(k); i++ {
+		sum = fma32(k[i], q[i], sum)
 	}
 	return sum
 }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gollama/gollama/kernels"
 	"github.com/gollama/gollama/tensor"
@@ -241,8 +240,6 @@ func swiglu(gate, up []float32) {
 	}
 	for i := nv; i < len(gate); i++ {
 		x := gate[i]
-		gate[i] = x / (1 + expf(-x)) * up[i]
+		gate[i] = x / (1 + glibcExpf(-x)) * up[i]
 	}
 }
-
-func expf(x float32) float32 { return float32(math.Exp(float64(x))) }

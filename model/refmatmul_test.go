@@ -49,7 +49,7 @@ func refMatMul(dst []float32, w *tensor.Tensor, x []float32, n int) error {
 				return err
 			}
 			for t := range n {
-				dst[t*rows+r] = refDot(w.Type, wrow, xr[t*cols:(t+1)*cols], n >= 2)
+				dst[t*rows+r] = refDot(w.Type, wrow, xr[t*cols:(t+1)*cols], n >= 2 && rows%4 == 0)
 			}
 		}
 		return nil
@@ -87,8 +87,7 @@ func refDot(typ tensor.Type, w, a []float32, batched bool) float32 {
 		var l [simdWidth]float32
 		for i := 0; i < n; i += 32 {
 			for k := range simdWidth {
-				l[k] += w[i+2*k+1] * a[i+2*k+1]
-				l[k] += w[i+2*k] * a[i+2*k]
+				l[k] = dpbf16(l[k], w[i+2*k+1]*a[i+2*k+1], w[i+2*k]*a[i+2*k])
 			}
 		}
 		return reduce16(l[:])
@@ -97,10 +96,8 @@ func refDot(typ tensor.Type, w, a []float32, batched bool) float32 {
 		i := 0
 		for ; i+64 <= n; i += 64 {
 			for k := range simdWidth {
-				c1[k] += w[i+2*k+1] * a[i+2*k+1]
-				c1[k] += w[i+2*k] * a[i+2*k]
-				c2[k] += w[i+32+2*k+1] * a[i+32+2*k+1]
-				c2[k] += w[i+32+2*k] * a[i+32+2*k]
+				c1[k] = dpbf16(c1[k], w[i+2*k+1]*a[i+2*k+1], w[i+2*k]*a[i+2*k])
+				c2[k] = dpbf16(c2[k], w[i+32+2*k+1]*a[i+32+2*k+1], w[i+32+2*k]*a[i+32+2*k])
 			}
 		}
 		s := float64(reduce16(c1[:])) + float64(reduce16(c2[:]))
@@ -144,4 +141,11 @@ func quantizeQ8_0AVX(dst []byte, x []float32) {
 			dst[b*34+2+j] = byte(int8(math.RoundToEven(float64(f * id))))
 		}
 	}
+}
+
+// dpbf16 is one lane of vdpbf16ps: the odd, then the even product added,
+// each addition rounded (the products are exact).
+func dpbf16(acc, odd, even float32) float32 {
+	acc += odd
+	return acc + even
 }

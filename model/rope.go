@@ -18,8 +18,8 @@ func (m *Model) ropeTable(cs []float32, pos int32) {
 			ff = m.ropeFreqs[i0/2]
 		}
 		t := m.RopeScale * (theta / ff)
-		cs[i0] = float32(math.Cos(float64(t)))
-		cs[i0+1] = float32(math.Sin(float64(t)))
+		cs[i0] = cosf(t) // glibc's cosf/sinf, as ggml calls them
+		cs[i0+1] = sinf(t)
 		theta *= thetaScale
 	}
 }
@@ -36,16 +36,18 @@ func (m *Model) rope(x []float32, heads, headDim int, cs []float32) {
 			for i := range half {
 				c, s := cs[2*i], cs[2*i+1]
 				x0, x1 := v[i], v[i+half]
-				v[i] = x0*c - x1*s
-				v[i+half] = x0*s + x1*c
+				v[i] = fma32(x0, c, -(x1 * s))
+				v[i+half] = fma32(x0, s, x1*c)
 			}
 			continue
 		}
 		for i := 0; i < n; i += 2 {
 			c, s := cs[i], cs[i+1]
 			x0, x1 := v[i], v[i+1]
-			v[i] = x0*c - x1*s
-			v[i+1] = x0*s + x1*c
+			// ggml's rotate_pairs, x0*cos - x1*sin and x0*sin + x1*cos, as
+			// its x86 builds compile it: the first product fused (FMA).
+			v[i] = fma32(x0, c, -(x1 * s))
+			v[i+1] = fma32(x0, s, x1*c)
 		}
 	}
 }
