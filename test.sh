@@ -25,6 +25,9 @@ done
 step "go test -race (amd64, dispatched SIMD kernels)"
 go test -race -timeout 20m ./...
 
+step "llama.cpp parity, every fixture, without the race detector's slowdown"
+go test -count=1 -run 'Parity|ForwardExact' ./model/
+
 step "go test -tags purego (generic kernels)"
 go test -short -tags purego ./kernels/ ./model/
 
