@@ -114,7 +114,7 @@ func TestParity(t *testing.T) {
 			m := openModel(t, testdata.Path(t, "models/"+name+".gguf"))
 			prompts, _ := filepath.Glob(filepath.Join(dir, "p*.json"))
 			sort.Strings(prompts)
-			if (testing.Short() || raceEnabled) {
+			if testing.Short() || raceEnabled {
 				prompts = prompts[:1]
 			}
 			tol, nGreedy := float32(0.05), 8
@@ -225,7 +225,7 @@ func TestForwardExact(t *testing.T) {
 	// bit-identical.
 	models := []string{"llama-spm1k-F16", "llama-spm1k-F32", "llama-spm1k-BF16", "llama-spm1k-Q8_0",
 		"qwen2-gpt2-4k-Q8_0", "stories260K-F32", "tinystories656k-F16", "tinystories656k-Q8_0"}
-	if (testing.Short() || raceEnabled) {
+	if testing.Short() || raceEnabled {
 		models = []string{"stories260K-F32", "tinystories656k-Q8_0"}
 	}
 	for _, name := range models {
@@ -233,7 +233,7 @@ func TestForwardExact(t *testing.T) {
 			m := openModel(t, testdata.Path(t, "models/"+name+".gguf"))
 			prompts := testdata.Glob(t, "reference/"+name+"/p*.json")
 			sort.Strings(prompts)
-			if (testing.Short() || raceEnabled) {
+			if testing.Short() || raceEnabled {
 				prompts = prompts[:1]
 			}
 			tol, nGreedy := float32(0.05), 8
