@@ -1,0 +1,461 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// NEON dots for the legacy 32-value types other than Q4_0 and Q8_0: each
+// block's Σ w·a exact in int32 (SDOT with dotprod, else SMULL+SADALP), then
+// scaled and summed with the scalar float32 operations, in the order, of
+// the generic dots (dot_generic.go; no fused multiply-adds), so results
+// are bit for bit the generic ones. Q5's fifth bits: qh's bytes are spread over the
+// lanes by TBL and tested against each lane's bit (CMTST). WORDs are
+// checked against their comments (TestARM64EncodingsMore). Generated once
+// by a script; kept by hand.
+
+// func dotQ41SDOT(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ41SDOT(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	CBZ  R2, q41sdotdone
+
+q41sdot:
+	ADD  $4, R0, R7
+	ADD  $4, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x4e8394c5 // SDOT V5.4S, V6.16B, V3.16B
+	WORD $0x4e8494e5 // SDOT V5.4S, V7.16B, V4.16B
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	MOVHU 2(R0), R5
+	MOVHU 2(R1), R6
+	FMOVS (R3)(R5<<2), F19 // f16(x[2:])
+	FMOVS (R3)(R6<<2), F20 // f16(y[2:])
+	FMULS F20, F19, F19
+	FADDS F19, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $20, R0
+	ADD  $36, R1
+	SUBS $1, R2
+	BNE  q41sdot
+
+q41sdotdone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotQ41SMULL(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ41SMULL(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	CBZ  R2, q41smulldone
+
+q41smull:
+	ADD  $4, R0, R7
+	ADD  $4, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x0e23c0c8 // SMULL V8.8H, V6.8B, V3.8B
+	WORD $0x4e23c0c9 // SMULL2 V9.8H, V6.16B, V3.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	WORD $0x0e24c0e8 // SMULL V8.8H, V7.8B, V4.8B
+	WORD $0x4e24c0e9 // SMULL2 V9.8H, V7.16B, V4.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	MOVHU 2(R0), R5
+	MOVHU 2(R1), R6
+	FMOVS (R3)(R5<<2), F19 // f16(x[2:])
+	FMOVS (R3)(R6<<2), F20 // f16(y[2:])
+	FMULS F20, F19, F19
+	FADDS F19, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $20, R0
+	ADD  $36, R1
+	SUBS $1, R2
+	BNE  q41smull
+
+q41smulldone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotQ50SDOT(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ50SDOT(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	VMOVI $16, V29.B16
+	MOVD $0x0101010101010101, R5
+	VEOR V28.B16, V28.B16, V28.B16
+	VMOV R5, V28.D[1]
+	VMOVI $2, V27.B16
+	VADD V28.B16, V27.B16, V27.B16
+	MOVD $0x8040201008040201, R5
+	VMOV R5, V26.D[0]
+	VMOV R5, V26.D[1]
+	CBZ  R2, q50sdotdone
+
+q50sdot:
+	ADD  $6, R0, R7
+	ADD  $2, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	MOVWU 2(R0), R5
+	VMOV R5, V8.S[0]
+	VTBL V28.B16, [V8.B16], V9.B16
+	VTBL V27.B16, [V8.B16], V10.B16
+	VCMTST V26.B16, V9.B16, V9.B16
+	VCMTST V26.B16, V10.B16, V10.B16
+	VAND V29.B16, V9.B16, V9.B16
+	VAND V29.B16, V10.B16, V10.B16
+	VORR V9.B16, V6.B16, V6.B16
+	VORR V10.B16, V7.B16, V7.B16
+	VSUB V29.B16, V6.B16, V6.B16
+	VSUB V29.B16, V7.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x4e8394c5 // SDOT V5.4S, V6.16B, V3.16B
+	WORD $0x4e8494e5 // SDOT V5.4S, V7.16B, V4.16B
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $22, R0
+	ADD  $34, R1
+	SUBS $1, R2
+	BNE  q50sdot
+
+q50sdotdone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotQ50SMULL(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ50SMULL(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	VMOVI $16, V29.B16
+	MOVD $0x0101010101010101, R5
+	VEOR V28.B16, V28.B16, V28.B16
+	VMOV R5, V28.D[1]
+	VMOVI $2, V27.B16
+	VADD V28.B16, V27.B16, V27.B16
+	MOVD $0x8040201008040201, R5
+	VMOV R5, V26.D[0]
+	VMOV R5, V26.D[1]
+	CBZ  R2, q50smulldone
+
+q50smull:
+	ADD  $6, R0, R7
+	ADD  $2, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	MOVWU 2(R0), R5
+	VMOV R5, V8.S[0]
+	VTBL V28.B16, [V8.B16], V9.B16
+	VTBL V27.B16, [V8.B16], V10.B16
+	VCMTST V26.B16, V9.B16, V9.B16
+	VCMTST V26.B16, V10.B16, V10.B16
+	VAND V29.B16, V9.B16, V9.B16
+	VAND V29.B16, V10.B16, V10.B16
+	VORR V9.B16, V6.B16, V6.B16
+	VORR V10.B16, V7.B16, V7.B16
+	VSUB V29.B16, V6.B16, V6.B16
+	VSUB V29.B16, V7.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x0e23c0c8 // SMULL V8.8H, V6.8B, V3.8B
+	WORD $0x4e23c0c9 // SMULL2 V9.8H, V6.16B, V3.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	WORD $0x0e24c0e8 // SMULL V8.8H, V7.8B, V4.8B
+	WORD $0x4e24c0e9 // SMULL2 V9.8H, V7.16B, V4.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $22, R0
+	ADD  $34, R1
+	SUBS $1, R2
+	BNE  q50smull
+
+q50smulldone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotQ51SDOT(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ51SDOT(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	VMOVI $16, V29.B16
+	MOVD $0x0101010101010101, R5
+	VEOR V28.B16, V28.B16, V28.B16
+	VMOV R5, V28.D[1]
+	VMOVI $2, V27.B16
+	VADD V28.B16, V27.B16, V27.B16
+	MOVD $0x8040201008040201, R5
+	VMOV R5, V26.D[0]
+	VMOV R5, V26.D[1]
+	CBZ  R2, q51sdotdone
+
+q51sdot:
+	ADD  $8, R0, R7
+	ADD  $4, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	MOVWU 4(R0), R5
+	VMOV R5, V8.S[0]
+	VTBL V28.B16, [V8.B16], V9.B16
+	VTBL V27.B16, [V8.B16], V10.B16
+	VCMTST V26.B16, V9.B16, V9.B16
+	VCMTST V26.B16, V10.B16, V10.B16
+	VAND V29.B16, V9.B16, V9.B16
+	VAND V29.B16, V10.B16, V10.B16
+	VORR V9.B16, V6.B16, V6.B16
+	VORR V10.B16, V7.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x4e8394c5 // SDOT V5.4S, V6.16B, V3.16B
+	WORD $0x4e8494e5 // SDOT V5.4S, V7.16B, V4.16B
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	MOVHU 2(R0), R5
+	MOVHU 2(R1), R6
+	FMOVS (R3)(R5<<2), F19 // f16(x[2:])
+	FMOVS (R3)(R6<<2), F20 // f16(y[2:])
+	FMULS F20, F19, F19
+	FADDS F19, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $24, R0
+	ADD  $36, R1
+	SUBS $1, R2
+	BNE  q51sdot
+
+q51sdotdone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotQ51SMULL(w, a *byte, nb int, table *float32) float32
+TEXT ·dotQ51SMULL(SB), NOSPLIT, $0-36
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	VMOVI $16, V29.B16
+	MOVD $0x0101010101010101, R5
+	VEOR V28.B16, V28.B16, V28.B16
+	VMOV R5, V28.D[1]
+	VMOVI $2, V27.B16
+	VADD V28.B16, V27.B16, V27.B16
+	MOVD $0x8040201008040201, R5
+	VMOV R5, V26.D[0]
+	VMOV R5, V26.D[1]
+	CBZ  R2, q51smulldone
+
+q51smull:
+	ADD  $8, R0, R7
+	ADD  $4, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	MOVWU 4(R0), R5
+	VMOV R5, V8.S[0]
+	VTBL V28.B16, [V8.B16], V9.B16
+	VTBL V27.B16, [V8.B16], V10.B16
+	VCMTST V26.B16, V9.B16, V9.B16
+	VCMTST V26.B16, V10.B16, V10.B16
+	VAND V29.B16, V9.B16, V9.B16
+	VAND V29.B16, V10.B16, V10.B16
+	VORR V9.B16, V6.B16, V6.B16
+	VORR V10.B16, V7.B16, V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x0e23c0c8 // SMULL V8.8H, V6.8B, V3.8B
+	WORD $0x4e23c0c9 // SMULL2 V9.8H, V6.16B, V3.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	WORD $0x0e24c0e8 // SMULL V8.8H, V7.8B, V4.8B
+	WORD $0x4e24c0e9 // SMULL2 V9.8H, V7.16B, V4.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F17, F16, F18 // f16(x)*f16(y)
+	FMULS F5, F18, F18
+	MOVHU 2(R0), R5
+	MOVHU 2(R1), R6
+	FMOVS (R3)(R5<<2), F19 // f16(x[2:])
+	FMOVS (R3)(R6<<2), F20 // f16(y[2:])
+	FMULS F20, F19, F19
+	FADDS F19, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $24, R0
+	ADD  $36, R1
+	SUBS $1, R2
+	BNE  q51smull
+
+q51smulldone:
+	FMOVS F0, ret+32(FP)
+	RET
+
+// func dotIQ4NLSDOT(w, a *byte, nb int, table *float32, lut *int8) float32
+TEXT ·dotIQ4NLSDOT(SB), NOSPLIT, $0-44
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	MOVD lut+32(FP), R4
+	VLD1 (R4), [V25.B16]
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	CBZ  R2, iq4nlsdotdone
+
+iq4nlsdot:
+	ADD  $2, R0, R7
+	ADD  $2, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	VTBL V6.B16, [V25.B16], V6.B16
+	VTBL V7.B16, [V25.B16], V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x4e8394c5 // SDOT V5.4S, V6.16B, V3.16B
+	WORD $0x4e8494e5 // SDOT V5.4S, V7.16B, V4.16B
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F16, F17, F18 // d = f16(y)*f16(x)
+	FMULS F5, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $18, R0
+	ADD  $34, R1
+	SUBS $1, R2
+	BNE  iq4nlsdot
+
+iq4nlsdotdone:
+	FMOVS F0, ret+40(FP)
+	RET
+
+// func dotIQ4NLSMULL(w, a *byte, nb int, table *float32, lut *int8) float32
+TEXT ·dotIQ4NLSMULL(SB), NOSPLIT, $0-44
+	MOVD w+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD table+24(FP), R3
+	MOVD lut+32(FP), R4
+	VLD1 (R4), [V25.B16]
+	VEOR V0.B16, V0.B16, V0.B16 // sumf
+	VMOVI $15, V30.B16
+	CBZ  R2, iq4nlsmulldone
+
+iq4nlsmull:
+	ADD  $2, R0, R7
+	ADD  $2, R1, R8
+	VLD1 (R7), [V1.B16]
+	VLD1 (R8), [V3.B16, V4.B16]
+	VAND V30.B16, V1.B16, V6.B16
+	VUSHR $4, V1.B16, V7.B16
+	VTBL V6.B16, [V25.B16], V6.B16
+	VTBL V7.B16, [V25.B16], V7.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	WORD $0x0e23c0c8 // SMULL V8.8H, V6.8B, V3.8B
+	WORD $0x4e23c0c9 // SMULL2 V9.8H, V6.16B, V3.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	WORD $0x0e24c0e8 // SMULL V8.8H, V7.8B, V4.8B
+	WORD $0x4e24c0e9 // SMULL2 V9.8H, V7.16B, V4.16B
+	WORD $0x4e606905 // SADALP V5.4S, V8.8H
+	WORD $0x4e606925 // SADALP V5.4S, V9.8H
+	VADDV V5.S4, V5
+	VMOV V5.S[0], R6
+	SCVTFWS R6, F5 // float32(isum)
+	MOVHU (R0), R5
+	MOVHU (R1), R6
+	FMOVS (R3)(R5<<2), F16 // f16(x)
+	FMOVS (R3)(R6<<2), F17 // f16(y)
+	FMULS F16, F17, F18 // d = f16(y)*f16(x)
+	FMULS F5, F18, F18
+	FADDS F18, F0, F0 // sumf += ...
+	ADD  $18, R0
+	ADD  $34, R1
+	SUBS $1, R2
+	BNE  iq4nlsmull
+
+iq4nlsmulldone:
+	FMOVS F0, ret+40(FP)
+	RET
+
