@@ -35,8 +35,8 @@ func (m *Model) BeamSearch(ctx context.Context, prompt string, p BeamParams) ([]
 	if m.file == nil {
 		return nil, ErrClosed
 	}
-	if p.Width < 1 || p.MaxTokens < 1 {
-		return nil, fmt.Errorf("gollama: beam search needs Width and MaxTokens >= 1 (got %d, %d)", p.Width, p.MaxTokens)
+	if p.Width < 1 || p.MaxTokens < 1 || p.Width > maxForkSeqs/2 {
+		return nil, fmt.Errorf("gollama: beam search needs Width in 1..%d and MaxTokens >= 1 (got %d, %d)", maxForkSeqs/2, p.Width, p.MaxTokens)
 	}
 	toks, err := m.tok.Encode(prompt, true, false)
 	if err != nil {
@@ -117,8 +117,8 @@ func (m *Model) GenerateN(ctx context.Context, prompt string, n int, p Params) (
 	if m.file == nil {
 		return nil, ErrClosed
 	}
-	if n < 1 {
-		return nil, fmt.Errorf("gollama: n = %d, want >= 1", n)
+	if n < 1 || n > maxForkSeqs {
+		return nil, fmt.Errorf("gollama: n = %d, want 1 to %d", n, maxForkSeqs)
 	}
 	if p.MaxTokens < 0 {
 		return nil, errors.New("gollama: GenerateN needs MaxTokens >= 0")
@@ -231,10 +231,18 @@ func (m *Model) GenerateN(ctx context.Context, prompt string, n int, p Params) (
 	return out, nil
 }
 
+// maxForkSeqs bounds the sequences GenerateN and BeamSearch run at once
+// (OpenAI's n goes to 128): each needs its own KV cache room.
+const maxForkSeqs = 128
+
 // forkContext makes a context for seqs sequences that share a prompt of
 // promptLen tokens and each add up to maxNew tokens.
 func (m *Model) forkContext(promptLen, seqs, outputs, maxNew int) (*model.Context, error) {
-	if promptLen+maxNew > m.opts.ContextLength {
+	if seqs < 1 || seqs > maxForkSeqs {
+		return nil, fmt.Errorf("gollama: %d parallel sequences, want 1 to %d", seqs, maxForkSeqs)
+	}
+	// Written so that a huge maxNew cannot overflow past the check.
+	if maxNew < 0 || promptLen > m.opts.ContextLength || maxNew > m.opts.ContextLength-promptLen {
 		return nil, fmt.Errorf("%w: prompt of %d tokens + %d to generate exceeds the context of %d", ErrContextFull, promptLen, maxNew, m.opts.ContextLength)
 	}
 	// The prompt's pages are shared; each sequence copies at most its last

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"time"
 
 	"github.com/gollama/gollama/model"
@@ -258,6 +259,11 @@ func (s *Session) GenerateTokens(ctx context.Context, prompt []int32, p Params, 
 		tok := smp.Sample(s.s.Logits())
 		if tok < 0 {
 			s.finish(res, start, genStart, text)
+			if nonFinite(s.s.Logits()) {
+				// Not the caller's parameters: the model itself computed garbage
+				// (a NaN rope base or norm epsilon, broken weights).
+				return res, errors.New("gollama: the model produced non-finite logits: its hyperparameters or weights are broken")
+			}
 			return res, errors.New("gollama: no token can be sampled: logit bias or penalties ruled out every token")
 		}
 		smp.Accept(tok)
@@ -356,4 +362,14 @@ func (s *Session) finish(res *Result, start, genStart time.Time, text []byte) {
 	}
 	m.KVCacheTokens = s.s.Len()
 	m.KVCacheSize = s.m.opts.ContextLength
+}
+
+// nonFinite reports whether any logit is NaN or +Inf.
+func nonFinite(logits []float32) bool {
+	for _, v := range logits {
+		if v != v || v > math.MaxFloat32 {
+			return true
+		}
+	}
+	return false
 }

@@ -26,10 +26,12 @@ package gollama
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/gollama/gollama/gguf"
 	"github.com/gollama/gollama/kernels"
+	"github.com/gollama/gollama/kvcache"
 	"github.com/gollama/gollama/model"
 	"github.com/gollama/gollama/tokenizer"
 )
@@ -48,7 +50,7 @@ type Options struct {
 	// Threads is the number of worker threads (default runtime.NumCPU()).
 	Threads int
 	// ContextLength is the tokens a session can hold (default: the model's
-	// training context, capped at 4096).
+	// training context, capped at 4096), rounded up to whole KV cache pages.
 	ContextLength int
 	// BatchSize is the most tokens evaluated in one forward pass (default 512).
 	BatchSize int
@@ -88,6 +90,14 @@ func Load(path string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Threads > maxThreads {
+		f.Close()
+		return nil, fmt.Errorf("gollama: %d threads, want at most %d", opts.Threads, maxThreads)
+	}
+	if err := checkBlockCount(f); err != nil {
+		f.Close()
+		return nil, err
+	}
 	m, err := model.Load(f)
 	if err != nil {
 		f.Close()
@@ -98,6 +108,11 @@ func Load(path string, opts Options) (*Model, error) {
 		f.Close()
 		return nil, err
 	}
+	if tok.VocabSize() > m.Vocab {
+		// The tokenizer would hand the model ids it has no embedding for.
+		f.Close()
+		return nil, fmt.Errorf("gollama: the tokenizer has %d tokens but the model's vocabulary (token_embd.weight) only %d", tok.VocabSize(), m.Vocab)
+	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 512
 	}
@@ -106,6 +121,11 @@ func Load(path string, opts Options) (*Model, error) {
 		if m.ContextLength > 0 {
 			opts.ContextLength = min(m.ContextLength, 4096)
 		}
+	}
+	// The KV cache holds whole pages: say so, rather than let a session
+	// silently hold more than ContextLength tokens.
+	if ps := kvcache.DefaultPageSize; opts.ContextLength%ps != 0 && opts.ContextLength < math.MaxInt-ps {
+		opts.ContextLength += ps - opts.ContextLength%ps
 	}
 	gm := &Model{file: f, model: m, tok: tok, opts: opts, pool: kernels.NewPool(opts.Threads)}
 	gm.template, _ = f.String("tokenizer.chat_template")
@@ -143,7 +163,8 @@ func (m *Model) Tokenizer() *tokenizer.Tokenizer { return m.tok }
 // ChatTemplate is the model's Jinja chat template ("" if it has none).
 func (m *Model) ChatTemplate() string { return m.template }
 
-// ContextLength is the tokens a session holds.
+// ContextLength is the tokens a session holds (Options.ContextLength
+// rounded up to the KV cache's page size).
 func (m *Model) ContextLength() int { return m.opts.ContextLength }
 
 // Threads is the number of worker threads.
@@ -158,3 +179,18 @@ func (m *Model) Tokenize(text string, addSpecial, parseSpecial bool) ([]int32, e
 
 // Detokenize converts token ids to text (special tokens left out).
 func (m *Model) Detokenize(ids []int32) string { return m.tok.Decode(ids) }
+
+// maxThreads bounds Options.Threads (llama.cpp's GGML_MAX_N_THREADS): each
+// is a goroutine with its own scratch.
+const maxThreads = 512
+
+// checkBlockCount refuses a block count the file cannot hold (every block
+// has several tensors) before model.Load sizes its layer table by it: a
+// lying {arch}.block_count of 2^32-1 would otherwise ask for a terabyte.
+func checkBlockCount(f *gguf.File) error {
+	n, err := f.Uint32(f.ArchKey("block_count"))
+	if err != nil || int64(n) <= int64(len(f.Tensors)) {
+		return nil // absent or plausible: model.Load reports the details
+	}
+	return fmt.Errorf("gollama: %s is %d but the file has only %d tensors", f.ArchKey("block_count"), n, len(f.Tensors))
+}

@@ -9,6 +9,7 @@ import (
 // Limits that keep hostile templates from hanging or exhausting memory.
 const (
 	maxCallDepth  = 250      // nested macro calls (Python's recursion limit analogue)
+	maxExprDepth  = 10000    // nested expression evaluations (chains of attributes, filters, operators)
 	maxOutputSize = 16 << 20 // bytes of rendered text (and of any built string); prompts are far smaller
 )
 
@@ -45,9 +46,10 @@ type Macro struct {
 }
 
 type renderer struct {
-	out   *strings.Builder
-	steps int
-	depth int
+	out       *strings.Builder
+	steps     int
+	depth     int
+	exprDepth int // nested eval calls, across macro calls
 }
 
 var (

@@ -5,6 +5,15 @@ import (
 )
 
 func (r *renderer) eval(e expr, f *frame) (Value, error) {
+	// The parser builds chains (a.b.c..., x|f|g..., a ~ b ~ c ...) in loops,
+	// so their length is not bounded by its nesting limit; evaluation
+	// recurses along them, and a million links would overflow the stack,
+	// which no recover catches.
+	r.exprDepth++
+	defer func() { r.exprDepth-- }()
+	if r.exprDepth > maxExprDepth {
+		return nil, fail(e.nodeLine(), "expression nested too deeply (over %d levels)", maxExprDepth)
+	}
 	v, err := r.evalInner(e, f)
 	if err != nil {
 		return nil, errAt(e.nodeLine(), err)

@@ -12,6 +12,7 @@ package kvcache
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gollama/gollama/tensor"
 )
@@ -62,10 +63,18 @@ func New(cfg Config) (*Cache, error) {
 	if cfg.Type != tensor.F16 && cfg.Type != tensor.F32 {
 		return nil, fmt.Errorf("kvcache: unsupported cache type %s (want f16 or f32)", cfg.Type)
 	}
-	nPages := (cfg.Cells + cfg.PageSize - 1) / cfg.PageSize
+	nPages := cfg.Cells/cfg.PageSize + min(cfg.Cells%cfg.PageSize, 1)
 	c := &Cache{cfg: cfg}
 	c.layerElems = cfg.PageSize * (cfg.KDim + cfg.VDim)
 	c.pageElems = c.layerElems * cfg.Layers
+	// Absurd sizes (a caller's overflowing arithmetic, a lying model file)
+	// are an error here rather than a makeslice panic: page ids are int32
+	// and the element count must fit in memory's address space.
+	const maxElems = 1 << 46
+	if nPages > math.MaxInt32 || c.layerElems/cfg.PageSize != cfg.KDim+cfg.VDim ||
+		c.pageElems/cfg.Layers != c.layerElems || c.pageElems > maxElems || nPages > maxElems/c.pageElems || cfg.MaxSeqs > 1<<20 {
+		return nil, fmt.Errorf("kvcache: %d cells of %d layers × %d values for %d sequences is too large", cfg.Cells, cfg.Layers, cfg.KDim+cfg.VDim, cfg.MaxSeqs)
+	}
 	total := nPages * c.pageElems
 	if cfg.Type == tensor.F16 {
 		c.f16 = make([]uint16, total)

@@ -70,6 +70,10 @@ func (s *Server) handleCompletion(w http.ResponseWriter, r *http.Request) {
 	cache := req.CachePrompt == nil || *req.CachePrompt
 	info := infoFrom(r.Context())
 	info.promptTokens = len(prompt)
+	if err := s.checkJob(prompt, slotID); err != nil {
+		writeGenError(w, err)
+		return
+	}
 	var out *sse
 	var onText func(string) error
 	if req.Stream {
@@ -80,10 +84,6 @@ func (s *Server) handleCompletion(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if req.Stream {
 			out.send(map[string]any{"error": map[string]any{"code": 500, "message": err.Error(), "type": "server_error"}})
-			return
-		}
-		if slotID >= s.opts.Parallel {
-			writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 			return
 		}
 		writeGenError(w, err)
@@ -218,13 +218,17 @@ func (s *Server) handleSlotAction(w http.ResponseWriter, r *http.Request) {
 	case "erase":
 		var n int
 		var busy bool
-		s.sched.do(func() {
+		if err := s.sched.do(func() {
 			sl := s.sched.slots[id]
 			if busy = sl.active(); !busy {
 				n = len(sl.tokens())
 				sl.conv.Session().Reset()
+				s.sched.updateCacheMetrics()
 			}
-		})
+		}); err != nil {
+			writeGenError(w, err)
+			return
+		}
 		if busy {
 			writeError(w, http.StatusConflict, "invalid_request_error", fmt.Sprintf("slot %d is processing a request", id))
 			return

@@ -162,6 +162,10 @@ func (s *Server) completeOAI(w http.ResponseWriter, r *http.Request, f *sampling
 		writeError(w, http.StatusBadRequest, "invalid_request_error", fmt.Sprintf("n = %d: want 1 to %d", n, s.opts.Parallel*4))
 		return
 	}
+	if err := s.checkJob(prompt, -1); err != nil {
+		writeGenError(w, err)
+		return
+	}
 	cache := f.CachePrompt == nil || *f.CachePrompt
 	id, created := newID("chatcmpl-"), time.Now().Unix()
 	object := "chat.completion"

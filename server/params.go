@@ -113,6 +113,9 @@ func (f *samplingFields) params(vocab int, maxTokens int) (gollama.Params, error
 	if _, err := sample.New(q, vocab); err != nil {
 		return p, err
 	}
+	if _, err := sample.NewStopMatcher(p.Stop...); err != nil {
+		return p, fmt.Errorf("stop: %w", err)
+	}
 	return p, nil
 }
 

@@ -39,6 +39,13 @@ type Options struct {
 	Logger       *slog.Logger
 }
 
+// Limits on Options (far beyond what one machine serves).
+const (
+	maxParallel   = 1024
+	maxQueue      = 1 << 20
+	maxCtxPerSlot = 1 << 24
+)
+
 // Server serves one model.
 type Server struct {
 	m        *gollama.Model
@@ -77,6 +84,19 @@ func New(m *gollama.Model, opts Options) (*Server, error) {
 			opts.ModelAlias = "gollama"
 		}
 	}
+	// Each slot and queued request costs memory up front (KV cells, a
+	// channel buffer): absurd values are an error, not an out-of-memory crash.
+	switch {
+	case opts.Parallel > maxParallel:
+		return nil, fmt.Errorf("server: %d slots, want at most %d", opts.Parallel, maxParallel)
+	case opts.QueueSize > maxQueue:
+		return nil, fmt.Errorf("server: queue of %d, want at most %d", opts.QueueSize, maxQueue)
+	case opts.CtxSize > maxCtxPerSlot:
+		return nil, fmt.Errorf("server: context of %d tokens per slot, want at most %d", opts.CtxSize, maxCtxPerSlot)
+	}
+	// As llama.cpp: no pass is larger than all the slots' cells (scratch
+	// buffers are sized by it).
+	opts.BatchSize = min(opts.BatchSize, opts.Parallel*opts.CtxSize)
 	s := &Server{m: m, opts: opts, metrics: newMetrics(), log: opts.Logger, created: time.Now().Unix()}
 	sched, err := newScheduler(m, opts.Parallel, opts.CtxSize, opts.QueueSize, opts.BatchSize, opts.KVCacheF32, s.metrics)
 	if err != nil {
@@ -277,14 +297,8 @@ func (e *errContext) Error() string {
 // of text as it is generated; an error from onText (the client went away)
 // cancels the request and frees its slot.
 func (s *Server) generate(ctx context.Context, prompt []int32, p gollama.Params, cachePrompt bool, slotID int, onText func(string) error) (*result, error) {
-	if len(prompt) == 0 {
-		return nil, errors.New("empty prompt")
-	}
-	if len(prompt) >= s.opts.CtxSize {
-		return nil, &errContext{prompt: len(prompt), ctx: s.opts.CtxSize}
-	}
-	if slotID >= s.opts.Parallel {
-		return nil, fmt.Errorf("id_slot %d: the server has %d slots", slotID, s.opts.Parallel)
+	if err := s.checkJob(prompt, slotID); err != nil {
+		return nil, err
 	}
 	if p.RepeatLastN < 0 {
 		p.RepeatLastN = s.opts.CtxSize
@@ -312,12 +326,36 @@ func (s *Server) generate(ctx context.Context, prompt []int32, p gollama.Params,
 	}
 }
 
+// errBadRequest is a request the client must change (a 400).
+type errBadRequest struct{ msg string }
+
+func (e *errBadRequest) Error() string { return e.msg }
+
+// checkJob refuses what no slot could run. Handlers call it before they
+// start a stream, so such a request is a 4xx and never a 200 stream that
+// carries an error.
+func (s *Server) checkJob(prompt []int32, slotID int) error {
+	if len(prompt) == 0 {
+		return &errBadRequest{"empty prompt"}
+	}
+	if len(prompt) >= s.opts.CtxSize {
+		return &errContext{prompt: len(prompt), ctx: s.opts.CtxSize}
+	}
+	if slotID >= s.opts.Parallel {
+		return &errBadRequest{fmt.Sprintf("id_slot %d: the server has %d slots", slotID, s.opts.Parallel)}
+	}
+	return nil
+}
+
 // writeGenError maps a generation error to its HTTP status.
 func writeGenError(w http.ResponseWriter, err error) {
 	var ec *errContext
+	var bad *errBadRequest
 	switch {
 	case errors.As(err, &ec):
 		writeAPIError(w, apiError{Code: http.StatusBadRequest, Type: "exceed_context_size_error", Message: ec.Error(), NPromptTokens: ec.prompt, NCtx: ec.ctx})
+	case errors.As(err, &bad):
+		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 	case errors.Is(err, errQueueFull):
 		writeError(w, http.StatusTooManyRequests, "rate_limit_error", err.Error())
 	case errors.Is(err, errShuttingDown):

@@ -31,11 +31,15 @@ func (s *Server) slotFile(w http.ResponseWriter, r *http.Request, id int, action
 		return
 	}
 	path := filepath.Join(s.opts.SlotSavePath, req.Filename)
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", fmt.Sprintf("filename %q: not a regular file", req.Filename))
+		return
+	}
 	start := time.Now()
 	var status int
 	var failure error
 	var body map[string]any
-	s.sched.do(func() {
+	derr := s.sched.do(func() {
 		sl := s.sched.slots[id]
 		if sl.active() {
 			status, failure = http.StatusConflict, fmt.Errorf("slot %d is processing a request", id)
@@ -66,17 +70,28 @@ func (s *Server) slotFile(w http.ResponseWriter, r *http.Request, id int, action
 				status, failure = http.StatusBadRequest, err
 				return
 			}
+			// The shared cache would take it, at the other slots' expense.
+			if n := conv.Session().Len(); n > s.opts.CtxSize {
+				conv.Dispose()
+				status, failure = http.StatusBadRequest, fmt.Errorf("slot file %q holds %d tokens; a slot holds %d", req.Filename, n, s.opts.CtxSize)
+				return
+			}
 			sl.conv.Dispose()
 			sl.conv = conv
 			body = map[string]any{"id_slot": id, "filename": req.Filename, "n_restored": len(sl.tokens()), "n_read": len(b),
 				"timings": map[string]any{"restore_ms": float64(time.Since(start).Microseconds()) / 1e3}}
 		}
 	})
+	if derr != nil {
+		writeGenError(w, derr)
+		return
+	}
 	if failure != nil {
 		writeError(w, status, "invalid_request_error", failure.Error())
 		return
 	}
-	s.sched.updateCacheMetrics()
+	// On the scheduler's goroutine: the slots are its to read.
+	s.sched.do(s.sched.updateCacheMetrics)
 	writeJSON(w, http.StatusOK, body)
 }
 

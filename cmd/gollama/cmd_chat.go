@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -116,6 +117,13 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		interrupted := ctx.Err() != nil
 		cancel()
 		fmt.Fprintln(stdout)
+		if errors.Is(err, gollama.ErrContextFull) && !interrupted {
+			// One message too many must not end the whole conversation:
+			// drop it (and any partial reply) and let the user go on.
+			msgs = msgs[:len(msgs)-1]
+			fmt.Fprintf(stderr, "gollama chat: %v; message dropped (/reset starts over)\n", err)
+			continue
+		}
 		if err != nil && !interrupted {
 			return err
 		}

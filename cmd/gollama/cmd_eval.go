@@ -101,6 +101,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("the prompt has no tokens")
 	}
+	// The KV cache is sized for prompt + -n up front: keep a typo in -n
+	// from asking for gigabytes.
+	if m.ContextLength > 0 && len(ids)+*nGreedy > m.ContextLength {
+		return fmt.Errorf("%d prompt tokens + -n %d exceed the model's context length %d", len(ids), *nGreedy, m.ContextLength)
+	}
 	res, err := evaluate(m, ids, *top, *nGreedy, *threads)
 	if err != nil {
 		return err

@@ -24,7 +24,8 @@ func runList(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("list takes no arguments (got %q)", pos)
+		fmt.Fprintf(stderr, "gollama list: takes no arguments (got %q)\n", pos)
+		return errUsage
 	}
 	opts := hub.Options{}
 	models, err := hub.List(opts)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -35,6 +36,23 @@ type genFlags struct {
 
 type stringList []string
 
+// nonNegative is an int flag that refuses negative values at parse time,
+// so "-c -5" is a usage error rather than silently the default.
+type nonNegative int
+
+func (n *nonNegative) String() string { return strconv.Itoa(int(*n)) }
+func (n *nonNegative) Set(v string) error {
+	i, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("not an integer")
+	}
+	if i < 0 {
+		return errors.New("must not be negative")
+	}
+	*n = nonNegative(i)
+	return nil
+}
+
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
@@ -42,9 +60,10 @@ func (g *genFlags) register(fs *flag.FlagSet) {
 	d := sample.DefaultParams()
 	g.p = d
 	fs.StringVar(&g.model, "m", "", "model: a .gguf path, hf:author/repo/file.gguf, or a known name (default: $GOLLAMA_MODEL, else a tiny TinyStories model)")
-	fs.IntVar(&g.threads, "t", 0, "threads (default: all cores)")
-	fs.IntVar(&g.ctxSize, "c", 0, "context size in tokens (default: the model's, at most 4096)")
-	fs.IntVar(&g.batch, "b", 512, "batch size for prompt processing")
+	g.batch = 512
+	fs.Var((*nonNegative)(&g.threads), "t", "threads (default: all cores)")
+	fs.Var((*nonNegative)(&g.ctxSize), "c", "context size in tokens (default: the model's, at most 4096)")
+	fs.Var((*nonNegative)(&g.batch), "b", "batch size for prompt processing")
 	fs.BoolVar(&g.kvF32, "kv-f32", false, "keep the KV cache in float32 instead of float16")
 	fs.BoolVar(&g.noMmap, "no-mmap", false, "read the model into memory instead of mapping it")
 	fs.BoolVar(&g.quiet, "quiet", false, "no progress or metrics on stderr")
