@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gollama/gollama/gguf"
 )
@@ -90,8 +91,11 @@ func readConfig(f *gguf.File, a *arch) (Config, error) {
 	if err != nil {
 		return c, err
 	}
-	if c.RMSEps <= 0 {
-		return c, fmt.Errorf("key %q missing or not positive", f.ArchKey("attention.layer_norm_rms_epsilon"))
+	if !finitePositive(c.RMSEps) {
+		return c, fmt.Errorf("key %q is %v: want a finite positive number", f.ArchKey("attention.layer_norm_rms_epsilon"), c.RMSEps)
+	}
+	if !finitePositive(c.RopeBase) {
+		return c, fmt.Errorf("key %q is %v: want a finite positive number", f.ArchKey("rope.freq_base"), c.RopeBase)
 	}
 	if c.KVHeads == 0 || c.Heads%c.KVHeads != 0 {
 		return c, fmt.Errorf("head_count %d is not a multiple of head_count_kv %d", c.Heads, c.KVHeads)
@@ -139,5 +143,12 @@ func ropeScale(f *gguf.File) (float32, error) {
 	if factor == 0 {
 		return 1, nil
 	}
+	if !finitePositive(factor) {
+		return 0, fmt.Errorf("key %q is %v: want a finite positive number", f.ArchKey("rope.scaling.factor"), factor)
+	}
 	return 1 / factor, nil
+}
+
+func finitePositive(x float32) bool {
+	return x > 0 && !math.IsInf(float64(x), 1) // NaN fails x > 0
 }

@@ -74,6 +74,11 @@ func Load(f *gguf.File) (*Model, error) {
 	m.ropeFreqs = b.vector("rope_freqs.weight", m.RopeDims/2, optional)
 
 	qDim, kDim, vDim := m.Heads*m.HeadDimK, m.KVHeads*m.HeadDimK, m.KVHeads*m.HeadDimV
+	// Every block has at least its nine weights: a block count the file's
+	// tensors cannot back is a lie, refused before it sizes an allocation.
+	if m.Layers > len(f.Tensors)/9 {
+		return nil, fmt.Errorf("model: %s is %d but the file holds only %d tensors", f.ArchKey("block_count"), m.Layers, len(f.Tensors))
+	}
 	m.layers = make([]layer, m.Layers)
 	for i := range m.layers {
 		l := &m.layers[i]
