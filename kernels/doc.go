@@ -22,6 +22,13 @@
 // With this level every fixture's logits come out bit-identical to the
 // reference (TestParity in model holds them to the README's tolerances).
 //
+// Q4_0 mat·vec runs like llama.cpp's gemv, not row by row: MatMul packs a
+// weight with a multiple of 8 rows on first use (pack.go: eight rows
+// interleaved block by block, one sequential stream) and dotQ4_0x8rAVX2
+// (dotrows_amd64.s) sums the eight rows in the eight lanes of one vector
+// FMA, each lane in the 1-row kernel's order, so results are unchanged;
+// dotQ4_0x8rx4AVX2 does four tokens at once for prefill.
+//
 //   - amd64 (AVX2+FMA+F16C): every weight type's dot, 4-token prefill
 //     dots for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K, the Q8_0/Q8_1/Q8_K
 //     quantizers, the F32/F16/BF16 dots, axpys, sum and F16 conversions.

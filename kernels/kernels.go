@@ -13,7 +13,19 @@ type (
 	// dot4Func computes out[t*ostride] = dot(w, a[t*stride:], n) for t < 4,
 	// decoding w once; it must equal four dotFunc calls bit for bit.
 	dot4Func func(w, a []byte, stride, n int, out []float32, ostride int)
+	// dotRowsFunc computes out[r] = dot(row r, a, n) for r < rowGroup,
+	// where row r's block b starts at w[r*wstride+b*bstep] (bstep is the
+	// block size for plain rows; see packRows for the packed layout). It
+	// must equal rowGroup dotFunc calls bit for bit (the rows' sums are
+	// independent, so they can share vectors and read a once).
+	dotRowsFunc func(w []byte, wstride, bstep int, a []byte, n int, out []float32)
+	// dotRows4Func is dotRowsFunc for four activation rows astride bytes
+	// apart: out[t*ostride+r] for t < 4, r < rowGroup.
+	dotRows4Func func(w []byte, wstride, bstep int, a []byte, astride, n int, out []float32, ostride int)
 )
+
+// rowGroup is how many weight rows a dotRowsFunc takes at once.
+const rowGroup = 8
 
 // maxType bounds tensor.Type ids used as table indexes.
 const maxType = 40
@@ -25,6 +37,10 @@ type kernelSet struct {
 	name  string            // level, plus variant (e.g. "neon+dotprod")
 	dot   [maxType]dotFunc  // by weight type
 	dot4  [maxType]dot4Func // optional 4-token variants, for prefill
+	// dotRows: optional rowGroup-row variants of dot (mat·vec, decode);
+	// MatMul uses them with dot, never with dotPlain or dotBatch.
+	dotRows  [maxType]dotRowsFunc
+	dotRows4 [maxType]dotRows4Func // 4-token dotRows, for prefill
 	// dotBatch: optional dots MatMul uses instead of dot for two or more
 	// tokens when the row length is a multiple of 16 (llama.cpp sums such
 	// float batches with tinyBLAS, in another order than vec_dot).

@@ -17,10 +17,14 @@ var minParallelWork = 1 << 16
 
 type matmulTask struct {
 	dot        dotFunc
-	dot4       dot4Func // nil: no 4-token kernel for this type and level
+	dot4       dot4Func    // nil: no 4-token kernel for this type and level
+	dotRows    dotRowsFunc // nil: no rowGroup-row kernel
+	dotRows4   dotRows4Func
+	packed     bool // w is in packRows' layout; run takes row groups
 	dst        []float32
 	w          []byte
 	wrb        int // weight row bytes
+	wb         int // weight block bytes
 	act        []byte
 	arb        int // activation row bytes
 	rows, cols int
@@ -28,6 +32,10 @@ type matmulTask struct {
 }
 
 func (m *matmulTask) run(start, end int) {
+	if m.packed {
+		m.runPacked(start*rowGroup, end*rowGroup)
+		return
+	}
 	for r0 := start; r0 < end; r0 += rowTile {
 		r1 := min(r0+rowTile, end)
 		t := 0
@@ -42,9 +50,32 @@ func (m *matmulTask) run(start, end int) {
 		for ; t < m.nTok; t++ {
 			a := m.act[t*m.arb : (t+1)*m.arb]
 			out := m.dst[t*m.rows : (t+1)*m.rows]
-			for r := r0; r < r1; r++ {
+			r := r0
+			if m.dotRows != nil {
+				for ; r+rowGroup <= r1; r += rowGroup {
+					m.dotRows(m.w[r*m.wrb:], m.wrb, m.wb, a, m.cols, out[r:r+rowGroup])
+				}
+			}
+			for ; r < r1; r++ {
 				out[r] = m.dot(m.w[r*m.wrb:(r+1)*m.wrb], a, m.cols)
 			}
+		}
+	}
+}
+
+// runPacked is run over packed rows (start and end multiples of
+// rowGroup): each group's weights stay in L1 while every token passes.
+func (m *matmulTask) runPacked(start, end int) {
+	for r0 := start; r0 < end; r0 += rowGroup {
+		w := m.w[r0*m.wrb : (r0+rowGroup)*m.wrb]
+		t := 0
+		if m.dotRows4 != nil {
+			for ; t+4 <= m.nTok; t += 4 {
+				m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+4)*m.arb], m.arb, m.cols, m.dst[t*m.rows+r0:], m.rows)
+			}
+		}
+		for ; t < m.nTok; t++ {
+			m.dotRows(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+1)*m.arb], m.cols, m.dst[t*m.rows+r0:t*m.rows+r0+rowGroup])
 		}
 	}
 }
@@ -149,23 +180,29 @@ func checkMatMul(p *Pool, dst []float32, w *tensor.Tensor, nTok int) (cols, rows
 
 // runMatMul splits the product across the pool (p.mu held).
 func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
-	dot, dot4 := ks.dot[w.Type], ks.dot4[w.Type]
+	dot, dot4, dotRows := ks.dot[w.Type], ks.dot4[w.Type], ks.dotRows[w.Type]
 	if d := ks.dotPlain[w.Type]; d != nil && rows%8 != 0 {
-		dot, dot4 = d, ks.dot4Plain[w.Type]
+		dot, dot4, dotRows = d, ks.dot4Plain[w.Type], nil
 	}
 	// llamafile_sgemm (tinyBLAS) takes batches whose weight has a multiple
 	// of 4 rows and a row length its vector width divides; else vec_dot.
 	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
-		dot = b
+		dot, dotRows = b, nil
 	}
 	p.mm = matmulTask{
-		dot: dot, dot4: dot4, dst: dst, w: w.Data, wrb: w.RowBytes(),
-		act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
+		dot: dot, dot4: dot4, dotRows: dotRows, dst: dst, w: w.Data, wrb: w.RowBytes(),
+		wb: w.Type.TypeSize(), act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
+	}
+	n := rows
+	if dotRows != nil && rows%rowGroup == 0 {
+		p.mm.packed, p.mm.w = true, packedData(w, rows, p.mm.wrb, p.mm.wb)
+		p.mm.dotRows4 = ks.dotRows4[w.Type]
+		n = rows / rowGroup
 	}
 	if int64(nTok)*int64(rows)*int64(p.mm.wrb) < int64(minParallelWork) {
-		p.mm.run(0, rows)
+		p.mm.run(0, n)
 	} else {
-		p.runLocked(rows, &p.mm)
+		p.runLocked(n, &p.mm)
 	}
 	p.mm = matmulTask{}
 }

@@ -38,7 +38,7 @@ func TestMatMulMatchesDotRow(t *testing.T) {
 				colsList = []int{8, 64, 172}
 			}
 			for _, cols := range colsList {
-				for _, rows := range []int{1, 7, 13} {
+				for _, rows := range []int{1, 7, 13, 24} {
 					w := randomTensor(rng, typ, cols, rows)
 					for _, nTok := range []int{1, 3, 9} {
 						x := randomActs(rng, nTok*cols, false)

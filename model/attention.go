@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 
+	"github.com/gollama/gollama/kernels"
 	"github.com/gollama/gollama/tensor"
 )
 
@@ -85,7 +86,8 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 
 	// Vᵀ·p over cells padded to 256 as llama.cpp's KV rows are: cell by
 	// cell into lane (cell mod width) of each output, where ggml's kernels
-	// put that product.
+	// put that product. Lanes are stored lane-major (lanes[t*hv+d]) so a
+	// cell's products are one contiguous axpy; each lane's sum is the same.
 	// tinyBLAS needs a multiple of 4 rows, here head_dim_v.
 	tinyV := batched && hv%4 == 0
 	width := laneCount
@@ -103,25 +105,27 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 			p := scores[cell] * inv
 			vo := ps*kDim + slot*vDim + kvh*hv
 			t := cell % width
+			lt := lanes[t*hv : (t+1)*hv]
 			if f16 {
-				p = roundF16(p)
-				for d, x := range p16[vo : vo+hv] {
-					lanes[d*width+t] += p * tensor.F16ToF32(x) // exact product: FMA and mul+add agree
-				}
+				// Exact products (p rounded to F16): FMA and mul+add agree.
+				kernels.AxpyF16(lt, roundF16(p), p16[vo:vo+hv])
 			} else {
 				for d, x := range p32[vo : vo+hv] {
-					lanes[d*width+t] = fma32(p, x, lanes[d*width+t])
+					lt[d] = fma32(p, x, lt[d])
 				}
 			}
 		}
 	}
 	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
+	var l [laneCount]float32
 	for d := range out {
-		l := lanes[d*width : (d+1)*width]
+		for t := range width {
+			l[t] = lanes[t*hv+d]
+		}
 		if tinyV {
-			out[d] = reduce16(l)
+			out[d] = reduce16(l[:])
 		} else {
-			out[d] = reduce64(l)
+			out[d] = reduce64(l[:])
 		}
 	}
 }
@@ -133,7 +137,7 @@ func dotF16(k []uint16, q []float32, tiny bool) float32 {
 	q = q[:len(k)]
 	if tiny {
 		var l [simdWidth]float32
-		for i := 0; i < len(k); i += simdWidth {
+		for i := dotF16LanesVec(k, q, l[:]); i < len(k); i += simdWidth {
 			for t := range simdWidth {
 				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
 			}
@@ -144,7 +148,7 @@ func dotF16(k []uint16, q []float32, tiny bool) float32 {
 	var sum float64
 	if np > 0 {
 		var l [laneCount]float32
-		for i := 0; i < np; i += laneCount {
+		for i := dotF16LanesVec(k[:np], q, l[:]); i < np; i += laneCount {
 			for t := range laneCount {
 				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
 			}
@@ -224,15 +228,17 @@ func reduce64(l []float32) float32 {
 // pads KV rows to 256 cells, so every lane is vectorised; masked cells
 // (-inf) contribute exact zeros.
 func softmaxExp(x []float32, maxScore float32) float64 {
+	for i := softmaxExpVec(x, maxScore); i < len(x); i++ {
+		if math.IsInf(float64(x[i]), -1) {
+			x[i] = 0
+		} else {
+			x[i] = vExpf(x[i] - maxScore)
+		}
+	}
 	var sum float64
 	for i := 0; i < len(x); i += simdWidth {
 		var v [simdWidth]float32
-		for l := range min(simdWidth, len(x)-i) {
-			if !math.IsInf(float64(x[i+l]), -1) {
-				v[l] = vExpf(x[i+l] - maxScore)
-			}
-			x[i+l] = v[l]
-		}
+		copy(v[:], x[i:])
 		sum += float64(reduce16(v[:]))
 	}
 	return sum

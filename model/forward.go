@@ -235,7 +235,8 @@ func headNorm(x, w []float32, eps float32) {
 func swiglu(gate, up []float32) {
 	up = up[:len(gate)]
 	nv := len(gate) &^ (simdWidth - 1)
-	for i, x := range gate[:nv] {
+	for i := swigluVec(gate, up, nv); i < nv; i++ {
+		x := gate[i]
 		gate[i] = x / (1 + vExpf(-x)) * up[i]
 	}
 	for i := nv; i < len(gate); i++ {

@@ -1,0 +1,217 @@
+package kernels
+
+import (
+	"fmt"
+	"github.com/gollama/gollama/tensor"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestDotRowsMatchDot: every rowGroup-row kernel equals rowGroup calls of
+// its level's 1-row dot bit for bit, for every tail of blocks, padded and
+// unpadded row strides, and extreme values.
+func TestDotRowsMatchDot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, ks := range append([]*kernelSet{&genericKernels}, simdKernelSets()...) {
+		for _, typ := range dotTypes {
+			f := ks.dotRows[typ]
+			if f == nil {
+				continue
+			}
+			bs := max(typ.BlockSize(), ActivationType(typ).BlockSize())
+			for nb := 0; nb <= 13; nb++ {
+				n := nb * bs
+				for trial := 0; trial < 4; trial++ {
+					extreme := trial%2 == 1
+					rb := typ.RowSize(n)
+					stride := rb + trial/2*3 // odd padding between rows too
+					w := make([]byte, (rowGroup-1)*stride+rb)
+					for r := 0; r < rowGroup; r++ {
+						copy(w[r*stride:], randomRow(rng, typ, n, extreme))
+					}
+					a := quantizeActs(ks, ActivationType(typ), randomActsFor(rng, typ, n, extreme))
+					out := make([]float32, rowGroup+1)
+					out[rowGroup] = 42
+					f(w, stride, typ.TypeSize(), a, n, out[:rowGroup])
+					if out[rowGroup] != 42 {
+						t.Fatalf("%s %s n=%d: wrote past %d outputs", ks.name, typ, n, rowGroup)
+					}
+					// The same rows packed (rows of rb bytes, no padding).
+					plain := make([]byte, rowGroup*rb)
+					for r := 0; r < rowGroup; r++ {
+						copy(plain[r*rb:], w[r*stride:r*stride+rb])
+					}
+					pk := make([]byte, len(plain))
+					packRows(pk, plain, rowGroup, rb, typ.TypeSize())
+					outP := make([]float32, rowGroup)
+					if n > 0 {
+						f(pk, typ.TypeSize(), rowGroup*typ.TypeSize(), a, n, outP)
+					}
+					// Four tokens at once (activation rows padded apart), packed rows.
+					if f4 := ks.dotRows4[typ]; f4 != nil {
+						at := ActivationType(typ)
+						arb := at.RowSize(n) + 5
+						acts := make([]byte, 4*arb)
+						for tok := range 4 {
+							copy(acts[tok*arb:], quantizeActs(ks, at, randomActsFor(rng, typ, n, extreme)))
+						}
+						const ostride = rowGroup + 3
+						out4 := make([]float32, 3*ostride+rowGroup+1)
+						out4[len(out4)-1] = 42
+						for _, layout := range []struct {
+							w              []byte
+							wstride, bstep int
+						}{{w, stride, typ.TypeSize()}, {pk, typ.TypeSize(), rowGroup * typ.TypeSize()}} {
+							if n == 0 && layout.bstep != typ.TypeSize() {
+								continue
+							}
+							f4(layout.w, layout.wstride, layout.bstep, acts, arb, n, out4[:len(out4)-1], ostride)
+							if out4[len(out4)-1] != 42 {
+								t.Fatalf("%s %s n=%d: 4-token kernel wrote past its outputs", ks.name, typ, n)
+							}
+							for tok := range 4 {
+								for r := 0; r < rowGroup; r++ {
+									want := ks.dot[typ](w[r*stride:], acts[tok*arb:], n)
+									if got := out4[tok*ostride+r]; math.Float32bits(got) != math.Float32bits(want) {
+										t.Fatalf("%s %s n=%d trial %d bstep %d token %d row %d: %g, 1-row dot %g",
+											ks.name, typ, n, trial, layout.bstep, tok, r, got, want)
+									}
+								}
+							}
+						}
+					}
+					for r := 0; r < rowGroup; r++ {
+						want := ks.dot[typ](w[r*stride:], a, n)
+						if math.Float32bits(out[r]) != math.Float32bits(want) {
+							t.Fatalf("%s %s n=%d trial %d row %d: %g, 1-row dot %g", ks.name, typ, n, trial, r, out[r], want)
+						}
+						if math.Float32bits(outP[r]) != math.Float32bits(want) {
+							t.Fatalf("%s %s n=%d trial %d packed row %d: %g, 1-row dot %g", ks.name, typ, n, trial, r, outP[r], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulRepacksReplacedData: a weight whose Data is swapped for other
+// values is packed again, not served from the stale copy.
+func TestMatMulRepacksReplacedData(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, l := range Levels() {
+		if err := SetLevel(l); err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range dotTypes {
+			if kernelsFor(l).dotRows[typ] == nil {
+				continue
+			}
+			cols, rows := 64, 16
+			w := randomTensor(rng, typ, cols, rows)
+			x := randomActs(rng, cols, false)
+			act := quantizeActs(kernelsFor(l), ActivationType(typ), x)
+			p := NewPool(1)
+			dst := make([]float32, rows)
+			for round := 0; round < 2; round++ {
+				if round == 1 {
+					w.Data = randomRow(rng, typ, cols*rows, false)
+				}
+				if err := MatMul(p, dst, w, x, 1); err != nil {
+					t.Fatal(err)
+				}
+				for r := 0; r < rows; r++ {
+					if want := DotRow(typ, w.Row(r), act, cols); math.Float32bits(dst[r]) != math.Float32bits(want) {
+						t.Fatalf("%s %s round %d row %d: %g, DotRow %g", l, typ, round, r, dst[r], want)
+					}
+				}
+			}
+			p.Close()
+		}
+	}
+	if err := SetLevel(Detected()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDotRows is rowGroup cache-resident 4096-value rows through the
+// level's rowGroup-row kernel: compute speed without memory stalls (MB/s
+// of weight bytes), to compare with BenchmarkDotRow.
+func BenchmarkDotRows(b *testing.B) {
+	for _, typ := range benchTypes {
+		for _, ks := range simdKernelSets() {
+			f := ks.dotRows[typ]
+			if f == nil {
+				continue
+			}
+			b.Run(typ.String()+"/"+ks.name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(2, 2))
+				rb := typ.RowSize(benchDim)
+				w := randomRow(rng, typ, rowGroup*benchDim, false)
+				a := quantizeActs(&genericKernels, ActivationType(typ), randomActs(rng, benchDim, false))
+				out := make([]float32, rowGroup)
+				b.SetBytes(int64(len(w)))
+				cpu0, n := cpuSeconds(), 0
+				for b.Loop() {
+					f(w, rb, typ.TypeSize(), a, benchDim, out)
+					n++
+				}
+				benchDot += out[0]
+				reportPerCPU(b, cpu0, float64(n)*float64(len(w)))
+			})
+		}
+	}
+}
+
+// BenchmarkMatVecRows is BenchmarkMatVec/t1 at the detected level with and
+// without the rowGroup-row kernels, side by side (the machine's load
+// varies, so compare within one run).
+func BenchmarkMatVecRows(b *testing.B) {
+	ks := kernelsFor(Detected())
+	for _, typ := range benchTypes {
+		f := ks.dotRows[typ]
+		if f == nil {
+			continue
+		}
+		b.Run(typ.String(), func(b *testing.B) {
+			ws := benchWeights(typ)
+			x := randomActs(rand.New(rand.NewPCG(1, 1)), benchDim, false)
+			dst := make([]float32, benchDim)
+			p := NewPool(1)
+			defer p.Close()
+			for _, rows := range []int{1, rowGroup} {
+				b.Run(fmt.Sprintf("rows%d", rows), func(b *testing.B) {
+					if rows == 1 {
+						ks.dotRows[typ] = nil
+						defer func() { ks.dotRows[typ] = f }()
+					}
+					for _, w := range ws { // weights are packed on first use: not timed
+						if err := MatMul(p, dst, w, x, 1); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.SetBytes(int64(len(ws[0].Data)))
+					cpu0, n := cpuSeconds(), 0
+					for i := 0; b.Loop(); i++ {
+						if err := MatMul(p, dst, ws[i%len(ws)], x, 1); err != nil {
+							b.Fatal(err)
+						}
+						n++
+					}
+					reportPerCPU(b, cpu0, float64(n)*float64(len(ws[0].Data)))
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkPackRows is the one-off cost of packing a weight (MB/s).
+func BenchmarkPackRows(b *testing.B) {
+	w := benchWeights(tensor.Q4_0)[0]
+	dst := make([]byte, len(w.Data))
+	b.SetBytes(int64(len(w.Data)))
+	for b.Loop() {
+		packRows(dst, w.Data, benchDim, w.RowBytes(), 18)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package kernels
+
+// releasePages is a no-op where MADV_PAGEOUT does not exist.
+func releasePages([]byte) {}

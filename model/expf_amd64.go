@@ -1,0 +1,72 @@
+//go:build !purego
+
+package model
+
+import "golang.org/x/sys/cpu"
+
+// haveAVX2: the AVX2+FMA+F16C kernels (expf_amd64.s, attention_amd64.s) can run.
+var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+// softmaxExpAVX2 sets x[i] = 0 where x[i] is -Inf, else vExpf(x[i] -
+// maxScore), for n a positive multiple of 8.
+//
+//go:noescape
+func softmaxExpAVX2(x *float32, n int, maxScore float32)
+
+// swigluAVX2 sets gate[i] = x / (1 + vExpf(-x)) * up[i] with x = gate[i],
+// for n a positive multiple of 8.
+//
+//go:noescape
+func swigluAVX2(gate, up *float32, n int)
+
+// softmaxExpVec does softmaxExpAVX2's work on the longest multiple of 8
+// leading values of x and returns how many that was (0 without AVX2).
+func softmaxExpVec(x []float32, maxScore float32) int {
+	n := len(x) &^ 7
+	if !haveAVX2 || n == 0 {
+		return 0
+	}
+	softmaxExpAVX2(&x[0], n, maxScore)
+	return n
+}
+
+// swigluVec is the vectorised head of swiglu over gate[:n] (n a multiple
+// of 8, up at least as long): how many values it handled.
+func swigluVec(gate, up []float32, n int) int {
+	if !haveAVX2 || n == 0 {
+		return 0
+	}
+	_ = up[n-1]
+	swigluAVX2(&gate[0], &up[0], n)
+	return n
+}
+
+// dotF16Lanes16 and dotF16Lanes64 (attention_amd64.s) add f16(k[i])·q[i]
+// into l[i mod 16] (l[i mod 64]) for i < n, n a positive multiple of 16
+// (64), each product rounded then added, in order of i.
+//
+//go:noescape
+func dotF16Lanes16(k *uint16, q *float32, n int, l *float32)
+
+//go:noescape
+func dotF16Lanes64(k *uint16, q *float32, n int, l *float32)
+
+// dotF16LanesVec adds the longest multiple of len(l) (16 or 64) leading
+// products of k and q into l as dotF16Lanes* and returns how many that was
+// (0 without AVX2).
+func dotF16LanesVec(k []uint16, q []float32, l []float32) int {
+	n := len(k) &^ (len(l) - 1)
+	if !haveAVX2 || n == 0 {
+		return 0
+	}
+	_ = q[n-1]
+	switch len(l) {
+	case 16:
+		dotF16Lanes16(&k[0], &q[0], n, &l[0])
+	case 64:
+		dotF16Lanes64(&k[0], &q[0], n, &l[0])
+	default:
+		return 0
+	}
+	return n
+}

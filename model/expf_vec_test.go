@@ -1,0 +1,137 @@
+package model
+
+import (
+	"github.com/gollama/gollama/tensor"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// expfTestValues spans vExpf's whole range: a sweep across [-200, 200]
+// (underflow to subnormals and zero, overflow), random bit patterns, and
+// the special values.
+func expfTestValues() []float32 {
+	xs := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 88.72283, 88.72284, -87.33655, -103.97208, -103.9721,
+		-149 * 0.6931472, -150 * 0.6931472, 192 * 0.6931472, -192 * 0.6931472, 1e-45, -1e-45,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.MaxFloat32, -math.MaxFloat32}
+	for i := range 200000 {
+		xs = append(xs, float32(i)*0.002-200)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		xs = append(xs, math.Float32frombits(rng.Uint32()))
+	}
+	for len(xs)%8 != 0 {
+		xs = append(xs, 0.5)
+	}
+	return xs
+}
+
+func sameFloat(a, b float32) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
+
+// TestSoftmaxExpVecExact: the vector softmax exponentials equal vExpf lane
+// for lane, -Inf giving 0, whatever the maximum subtracted.
+func TestSoftmaxExpVecExact(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no vector expf on this CPU")
+	}
+	xs := expfTestValues()
+	for _, maxScore := range []float32{0, 3.5, -2.25, 150} {
+		x := append([]float32(nil), xs...)
+		if n := softmaxExpVec(x, maxScore); n != len(x) {
+			t.Fatalf("handled %d of %d", n, len(x))
+		}
+		for i, v := range xs {
+			want := float32(0)
+			if !math.IsInf(float64(v), -1) {
+				want = vExpf(v - maxScore)
+			}
+			if !sameFloat(x[i], want) {
+				t.Fatalf("max %v: exp(%v - max) = %v (%#x), vExpf %v (%#x)", maxScore, v, x[i], math.Float32bits(x[i]), want, math.Float32bits(want))
+			}
+		}
+	}
+}
+
+// TestSwigluVecExact: the vector swiglu equals the scalar formula bit for
+// bit.
+func TestSwigluVecExact(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no vector expf on this CPU")
+	}
+	xs := expfTestValues()
+	rng := rand.New(rand.NewPCG(7, 8))
+	up := make([]float32, len(xs))
+	for i := range up {
+		up[i] = float32(rng.NormFloat64())
+	}
+	gate := append([]float32(nil), xs...)
+	if n := swigluVec(gate, up, len(gate)); n != len(gate) {
+		t.Fatalf("handled %d of %d", n, len(gate))
+	}
+	for i, x := range xs {
+		want := x / (1 + vExpf(-x)) * up[i]
+		if !sameFloat(gate[i], want) {
+			t.Fatalf("swiglu(%v, %v) = %v, scalar %v", x, up[i], gate[i], want)
+		}
+	}
+}
+
+// dotF16Scalar is dotF16 without the vector kernels.
+func dotF16Scalar(k []uint16, q []float32, tiny bool) float32 {
+	if tiny {
+		var l [simdWidth]float32
+		for i := 0; i < len(k); i += simdWidth {
+			for t := range simdWidth {
+				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
+			}
+		}
+		return reduce16(l[:])
+	}
+	np := len(k) &^ (laneCount - 1)
+	var sum float64
+	if np > 0 {
+		var l [laneCount]float32
+		for i := 0; i < np; i += laneCount {
+			for t := range laneCount {
+				l[t] += tensor.F16ToF32(k[i+t]) * q[i+t]
+			}
+		}
+		sum = float64(reduce64(l[:]))
+	}
+	for i := np; i < len(k); i++ {
+		sum += float64(tensor.F16ToF32(k[i]) * q[i])
+	}
+	return float32(sum)
+}
+
+// TestDotF16VecExact: dotF16 with the vector lanes equals the scalar loop
+// bit for bit, for head sizes with and without a scalar rest.
+func TestDotF16VecExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{16, 32, 48, 64, 80, 96, 128, 192, 200, 256} {
+		for trial := range 50 {
+			k := make([]uint16, n)
+			q := make([]float32, n)
+			scale := math.Pow(2, float64(rng.IntN(20)-10))
+			for i := range k {
+				k[i] = tensor.F32ToF16(float32(rng.NormFloat64() * scale))
+				q[i] = roundF16(float32(rng.NormFloat64() * 3))
+			}
+			for _, tiny := range []bool{false, true} {
+				if tiny && n%simdWidth != 0 {
+					continue
+				}
+				got, want := dotF16(k, q, tiny), dotF16Scalar(k, q, tiny)
+				if math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("n=%d trial %d tiny=%v: %v, scalar %v", n, trial, tiny, got, want)
+				}
+			}
+		}
+	}
+}
