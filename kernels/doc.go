@@ -32,9 +32,11 @@
 //   - amd64 (AVX2+FMA+F16C): every weight type's dot, 4-token prefill
 //     dots for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K, the Q8_0/Q8_1/Q8_K
 //     quantizers, the F32/F16/BF16 dots, axpys, sum and F16 conversions.
-//   - arm64 (NEON): F32/F16 dots and axpys, F16 weights, Q4_0, Q8_0, Q4_K,
-//     Q5_K and Q6_K, with SDOT when the CPU has dotprod (ASIMDDP); everything
-//     else runs the generic Go.
+//   - arm64 (NEON): F32/F16 dots and axpys and every quantized weight
+//     type's dot (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q2_K–Q6_K,
+//     IQ4_XS), with SDOT when the CPU has dotprod (ASIMDDP) except Q3_K,
+//     and the Q8_0/Q8_1/Q8_K quantizers; F32 weights and prefill tiles run
+//     the generic Go.
 //
 // Layout: *_amd64.s / *_arm64.s with *_amd64.go / *_arm64.go stubs, and
 // dispatch_*.go choosing a kernelSet per Level at init (x/sys/cpu). The

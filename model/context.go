@@ -66,10 +66,19 @@ type Context struct {
 	attnFn func(start, end int)
 }
 
+// maxBatchLimit bounds the entries of one batch (llama.cpp's n_batch is
+// rarely above a few thousand).
+const maxBatchLimit = 1 << 16
+
 // NewContext allocates a context (KV cache, scratch, thread pool).
 func (m *Model) NewContext(opt Options) (*Context, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 512
+	}
+	// Scratch is MaxBatch rows of every activation: refuse sizes no machine
+	// holds rather than die in make.
+	if opt.MaxBatch > maxBatchLimit || opt.MaxSeqs > maxBatchLimit || opt.MaxOutputs > maxBatchLimit {
+		return nil, fmt.Errorf("model: MaxBatch %d, MaxSeqs %d or MaxOutputs %d above %d", opt.MaxBatch, opt.MaxSeqs, opt.MaxOutputs, maxBatchLimit)
 	}
 	if opt.MaxOutputs <= 0 || opt.MaxOutputs > opt.MaxBatch {
 		opt.MaxOutputs = opt.MaxBatch

@@ -54,3 +54,15 @@ func TestLoadRefusesLyingHyperparameters(t *testing.T) {
 		}
 	}
 }
+
+func TestNewContextRefusesAbsurdSizes(t *testing.T) {
+	m, err := Load(qaFile(t, "general.name", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []Options{{MaxBatch: 1 << 40}, {MaxSeqs: 1 << 40}, {MaxOutputs: 1 << 40, MaxBatch: 8}} {
+		if _, err := m.NewContext(o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
