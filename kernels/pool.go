@@ -3,19 +3,32 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Pool is a fixed set of worker goroutines that split loops by index
 // range. Calls are serialised (one loop at a time per pool); nothing is
 // spawned or allocated per call.
+//
+// A decode step runs hundreds of short loops, so handing each one to a
+// parked goroutine (a channel send, a wake-up, a WaitGroup) would cost as
+// much as the work. Workers instead spin on a generation counter for a
+// while after each loop, as llama.cpp's threads do, and park only when no
+// loop has come for spinRounds checks; the caller spins for the workers
+// to finish. Spinning yields the processor regularly, so a busy machine
+// loses little.
 type Pool struct {
 	threads int
 	mu      sync.Mutex // one loop at a time; also guards the scratch below
-	start   []chan struct{}
-	done    sync.WaitGroup
 	closed  bool
 
-	// The loop being run, read by workers between start and done.
+	gen      atomic.Uint64 // bumped to start a loop
+	pending  atomic.Int32  // workers still running the current loop
+	shut     atomic.Bool
+	sleeping []atomic.Bool   // per worker: parked (or about to)
+	wake     []chan struct{} // per worker, buffered 1
+
+	// The loop being run, read by workers between gen and pending.
 	task task
 	n    int
 
@@ -23,6 +36,10 @@ type Pool struct {
 	mm      matmulTask
 	scratch []byte // quantized activations, grown on demand
 }
+
+// spinRounds is how many checks a waiting thread makes before parking
+// (a worker) or between yields (the caller): tens of microseconds.
+const spinRounds = 1 << 14
 
 type task interface{ run(start, end int) }
 
@@ -36,10 +53,10 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	p := &Pool{threads: threads, start: make([]chan struct{}, threads-1)}
-	for i := range p.start {
-		p.start[i] = make(chan struct{})
-		go p.worker(i+1, p.start[i])
+	p := &Pool{threads: threads, sleeping: make([]atomic.Bool, threads-1), wake: make([]chan struct{}, threads-1)}
+	for i := range p.wake {
+		p.wake[i] = make(chan struct{}, 1)
+		go p.worker(i + 1)
 	}
 	return p
 }
@@ -55,18 +72,55 @@ func (p *Pool) Close() {
 		return
 	}
 	p.closed = true
-	for _, c := range p.start {
-		close(c)
+	p.shut.Store(true)
+	p.gen.Add(1)
+	p.wakeAll()
+}
+
+// wakeAll unparks the workers that are parked.
+func (p *Pool) wakeAll() {
+	for i := range p.wake {
+		if p.sleeping[i].CompareAndSwap(true, false) {
+			p.wake[i] <- struct{}{}
+		}
 	}
 }
 
-func (p *Pool) worker(i int, start <-chan struct{}) {
-	for range start {
+func (p *Pool) worker(i int) {
+	// Not gen.Load(): a loop may start before this goroutine first runs.
+	var seen uint64
+	for {
+		seen = p.await(i-1, seen)
+		if p.shut.Load() {
+			return
+		}
 		s, e := split(p.n, p.threads, i)
 		if s < e {
 			p.task.run(s, e)
 		}
-		p.done.Done()
+		p.pending.Add(-1)
+	}
+}
+
+// await returns once the generation differs from seen: spinning first,
+// then parked until wakeAll. Wake-ups that find no new loop (a token left
+// from a race) just go round again.
+func (p *Pool) await(w int, seen uint64) uint64 {
+	for {
+		for r := 0; r < spinRounds; r++ {
+			if g := p.gen.Load(); g != seen {
+				return g
+			}
+			if r&255 == 255 {
+				runtime.Gosched()
+			}
+		}
+		p.sleeping[w].Store(true)
+		if g := p.gen.Load(); g != seen {
+			p.sleeping[w].CompareAndSwap(true, false)
+			return g
+		}
+		<-p.wake[w]
 	}
 }
 
@@ -100,12 +154,15 @@ func (p *Pool) runLocked(n int, t task) {
 	}
 	p.task, p.n = t, n
 	// With n < threads some workers get empty ranges; they still report done.
-	p.done.Add(len(p.start))
-	for _, c := range p.start {
-		c <- struct{}{}
-	}
+	p.pending.Store(int32(p.threads - 1))
+	p.gen.Add(1)
+	p.wakeAll()
 	s, e := split(n, p.threads, 0)
 	t.run(s, e)
-	p.done.Wait()
+	for r := 1; p.pending.Load() != 0; r++ {
+		if r&255 == 0 {
+			runtime.Gosched()
+		}
+	}
 	p.task = nil
 }

@@ -48,3 +48,26 @@ func TestPoolNoAllocs(t *testing.T) {
 		t.Errorf("Parallel allocates %v per call", a)
 	}
 }
+
+// A loop started the instant the pool exists reaches every worker, even
+// one whose goroutine has not run yet; many back-to-back loops each see
+// every index exactly once.
+func TestPoolStartAndManyLoops(t *testing.T) {
+	for k := 0; k < 50; k++ {
+		p := NewPool(3)
+		hits := make([]int32, 7)
+		for loop := 0; loop < 200; loop++ {
+			p.Parallel(len(hits), func(s, e int) {
+				for i := s; i < e; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+			})
+		}
+		p.Close()
+		for i, h := range hits {
+			if h != 200 {
+				t.Fatalf("pool %d: index %d ran %d times, want 200", k, i, h)
+			}
+		}
+	}
+}
