@@ -180,14 +180,13 @@ func TestHostileModels(t *testing.T) {
 		{name: "context_length 2^31", set: map[string]any{"llama.context_length": uint32(1 << 31)}, want: ""},
 		{name: "rope dims odd", set: map[string]any{"llama.rope.dimension_count": uint32(7)}, want: "rope.dimension_count"},
 		{name: "rope dims too big", set: map[string]any{"llama.rope.dimension_count": uint32(64)}, want: "rope.dimension_count"},
-		// model.Load accepts these (see the report); generation must then say
-		// the numbers are broken, not blame the caller's sampling parameters.
-		{name: "rope freq_base NaN", set: map[string]any{"llama.rope.freq_base": float32(math.NaN())}, want: "non-finite"},
-		{name: "rope freq_base 0", set: map[string]any{"llama.rope.freq_base": float32(0)}, want: "non-finite"},
-		{name: "rope scaling factor NaN", set: map[string]any{"llama.rope.scaling.factor": float32(math.NaN())}, want: "non-finite"},
-		{name: "rope scaling factor negative", set: map[string]any{"llama.rope.scaling.factor": float32(-2)}, want: ""},
+		// model.Load refuses these, naming the key.
+		{name: "rope freq_base NaN", set: map[string]any{"llama.rope.freq_base": float32(math.NaN())}, want: "freq_base"},
+		{name: "rope freq_base 0", set: map[string]any{"llama.rope.freq_base": float32(0)}, want: "freq_base"},
+		{name: "rope scaling factor NaN", set: map[string]any{"llama.rope.scaling.factor": float32(math.NaN())}, want: "scaling.factor"},
+		{name: "rope scaling factor negative", set: map[string]any{"llama.rope.scaling.factor": float32(-2)}, want: "scaling.factor"},
 		{name: "rms eps 0", set: map[string]any{"llama.attention.layer_norm_rms_epsilon": float32(0)}, want: "epsilon"},
-		{name: "rms eps NaN", set: map[string]any{"llama.attention.layer_norm_rms_epsilon": float32(math.NaN())}, want: "non-finite"},
+		{name: "rms eps NaN", set: map[string]any{"llama.attention.layer_norm_rms_epsilon": float32(math.NaN())}, want: "layer_norm_rms_epsilon"},
 		{name: "vocab_size > tokens", set: map[string]any{"llama.vocab_size": uint32(nVocab + 5)}, want: "token_embd"},
 		{name: "vocab_size < tokens", set: map[string]any{"llama.vocab_size": uint32(nVocab - 5)}, want: "token_embd"},
 		{name: "unknown architecture", set: map[string]any{"general.architecture": "mamba"}, want: "architecture"},

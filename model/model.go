@@ -74,9 +74,10 @@ func Load(f *gguf.File) (*Model, error) {
 	m.ropeFreqs = b.vector("rope_freqs.weight", m.RopeDims/2, optional)
 
 	qDim, kDim, vDim := m.Heads*m.HeadDimK, m.KVHeads*m.HeadDimK, m.KVHeads*m.HeadDimV
-	// Every block has at least its nine weights: a block count the file's
-	// tensors cannot back is a lie, refused before it sizes an allocation.
-	if m.Layers > len(f.Tensors)/9 {
+	// Every block has tensors of its own: a block count the file's tensors
+	// cannot back is a lie, refused before it sizes an allocation (smaller
+	// lies end at the first missing block's tensor, named).
+	if m.Layers > len(f.Tensors) {
 		return nil, fmt.Errorf("model: %s is %d but the file holds only %d tensors", f.ArchKey("block_count"), m.Layers, len(f.Tensors))
 	}
 	m.layers = make([]layer, m.Layers)
