@@ -38,11 +38,7 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	path, err := findModel(context.Background(), g.model, g.quiet, stderr)
-	if err != nil {
-		return err
-	}
-	m, err := gollama.Load(path, g.options())
+	m, _, err := g.load(context.Background(), stderr)
 	if err != nil {
 		return err
 	}

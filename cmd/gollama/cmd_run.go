@@ -48,11 +48,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	path, err := findModel(ctx, g.model, g.quiet, stderr)
-	if err != nil {
-		return err
-	}
-	m, err := gollama.Load(path, g.options())
+	m, _, err := g.load(ctx, stderr)
 	if err != nil {
 		return err
 	}

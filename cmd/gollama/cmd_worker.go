@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gollama/gollama"
 	"github.com/gollama/gollama/worker"
 	"github.com/gollama/gollama/worker/protocol"
 	"github.com/nats-io/nats.go"
@@ -77,11 +76,7 @@ func serveWorker(ctx context.Context, stop func(), g *genFlags, wf *workerFlags,
 	if err != nil {
 		return err
 	}
-	path, err := findModel(ctx, g.model, g.quiet, stderr)
-	if err != nil {
-		return err
-	}
-	m, err := gollama.Load(path, g.options())
+	m, path, err := g.load(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -93,6 +95,17 @@ func (g *genFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&g.p.Mirostat, "mirostat", 0, "mirostat version: 0 off, 1 or 2")
 	f32(&g.p.MirostatTau, "mirostat-ent", "mirostat target entropy tau")
 	f32(&g.p.MirostatEta, "mirostat-lr", "mirostat learning rate eta")
+}
+
+// load finds the model -m names (or the default one) and loads it with
+// the flags' options; it returns the model and its file's path.
+func (g *genFlags) load(ctx context.Context, stderr io.Writer) (*gollama.Model, string, error) {
+	path, err := findModel(ctx, g.model, g.quiet, stderr)
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := gollama.Load(path, g.options())
+	return m, path, err
 }
 
 func (g *genFlags) options() gollama.Options {
