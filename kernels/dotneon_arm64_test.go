@@ -233,3 +233,5 @@ func TestNEONQuantizeEdges(t *testing.T) {
 		}
 	}
 }
+
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
