@@ -76,52 +76,46 @@ func QuantizeRowQ8_0(dst []BlockQ8_0, x []float32) error {
 		return err
 	}
 	for i := range len(x) / 32 {
-		xb := x[i*32 : i*32+32]
-		var amax float32
-		for _, v := range xb {
-			amax = max(amax, abs32(v))
-		}
-		d := amax / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
-		b := &dst[i]
-		b.D = F32ToF16(d)
-		for j, v := range xb {
-			b.Qs[j] = int8(roundAway(v * id))
-		}
+		quantQ8Ref(&dst[i].D, &dst[i].Qs, x[i*32:i*32+32])
 	}
 	return nil
 }
 
 // QuantizeRowQ8_1 quantizes x (a multiple of 32 values) into dst like
-// ggml's quantize_row_q8_1_ref.
+// ggml's quantize_row_q8_1_ref: Q8_0's quants plus s = Σq·d.
 func QuantizeRowQ8_1(dst []BlockQ8_1, x []float32) error {
 	if err := checkBlocks(len(x), 32, len(dst), "q8_1"); err != nil {
 		return err
 	}
 	for i := range len(x) / 32 {
-		xb := x[i*32 : i*32+32]
-		var amax float32
-		for _, v := range xb {
-			amax = max(amax, abs32(v))
-		}
-		d := amax / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
 		b := &dst[i]
-		b.D = F32ToF16(d)
+		d := quantQ8Ref(&b.D, &b.Qs, x[i*32:i*32+32])
 		sum := 0
-		for j, v := range xb {
-			b.Qs[j] = int8(roundAway(v * id))
-			sum += int(b.Qs[j])
+		for _, q := range b.Qs {
+			sum += int(q)
 		}
 		b.S = F32ToF16(float32(sum) * d)
 	}
 	return nil
+}
+
+// quantQ8Ref is one block of the _ref quantizers: d = amax/127,
+// q = roundf(x·(1/d)).
+func quantQ8Ref(dh *uint16, qs *[32]int8, xb []float32) (d float32) {
+	var amax float32
+	for _, v := range xb {
+		amax = max(amax, abs32(v))
+	}
+	d = amax / 127
+	var id float32
+	if d != 0 {
+		id = 1 / d
+	}
+	*dh = F32ToF16(d)
+	for j, v := range xb {
+		qs[j] = int8(roundAway(v * id))
+	}
+	return d
 }
 
 // QuantizeRowQ8_0x86 is the Q8_0 activation quantizer llama.cpp's CPU
