@@ -22,6 +22,16 @@ type (
 	// dotRows4Func is dotRowsFunc for four activation rows astride bytes
 	// apart: out[t*ostride+r] for t < 4, r < rowGroup.
 	dotRows4Func func(w []byte, wstride, bstep int, a []byte, astride, n int, out []float32, ostride int)
+	// dotR4Func computes out[r] = dot(w[r*wstride:], a, n) for r < 4 on
+	// plain rows, bit for bit as four dotFunc calls: the rows' independent
+	// sums interleave, hiding each one's latency, and a is read once.
+	dotR4Func func(w []byte, wstride int, a []byte, n int, out []float32)
+	// dotR2x4Func computes out[t*ostride+r] = dot(w[r*wstride:],
+	// a[t*astride:], n) for r < 2, t < 4 (plain rows), bit for bit: each
+	// weight and activation block loaded serves two or four sums. as holds
+	// the four tokens' block scales as floats, block by block (as[4b+t]),
+	// as actScales makes them.
+	dotR2x4Func func(w []byte, wstride int, a []byte, astride int, as []float32, n int, out []float32, ostride int)
 )
 
 // rowGroup is how many weight rows a dotRowsFunc takes at once.
@@ -41,6 +51,8 @@ type kernelSet struct {
 	// MatMul uses them with dot, never with dotPlain or dotBatch.
 	dotRows  [maxType]dotRowsFunc
 	dotRows4 [maxType]dotRows4Func // 4-token dotRows, for prefill
+	dotR4    [maxType]dotR4Func    // optional 4-row dots on plain rows (mat·vec)
+	dotR2x4  [maxType]dotR2x4Func  // optional 2-row, 4-token dots on plain rows (prefill)
 	// dotBatch: optional dots MatMul uses instead of dot for two or more
 	// tokens when the row length is a multiple of 16 (llama.cpp sums such
 	// float batches with tinyBLAS, in another order than vec_dot).

@@ -20,7 +20,10 @@ type matmulTask struct {
 	dot4       dot4Func    // nil: no 4-token kernel for this type and level
 	dotRows    dotRowsFunc // nil: no rowGroup-row kernel
 	dotRows4   dotRows4Func
-	packed     bool // w is in packRows' layout; run takes row groups
+	dotR4      dotR4Func   // nil: no 4-row kernel
+	dotR2x4    dotR2x4Func // nil: no 2-row 4-token kernel
+	ascale     []float32   // for dotR2x4: actScales of act
+	packed     bool        // w is in packRows' layout; run takes row groups
 	dst        []float32
 	w          []byte
 	wrb        int // weight row bytes
@@ -42,7 +45,14 @@ func (m *matmulTask) run(start, end int) {
 		if m.dot4 != nil {
 			for ; t+4 <= m.nTok; t += 4 {
 				a := m.act[t*m.arb : (t+4)*m.arb]
-				for r := r0; r < r1; r++ {
+				r := r0
+				if m.dotR2x4 != nil {
+					as := m.ascale[t*(m.cols/32):] // this group of four tokens
+					for ; r+2 <= r1; r += 2 {
+						m.dotR2x4(m.w[r*m.wrb:(r+2)*m.wrb], m.wrb, a, m.arb, as, m.cols, m.dst[t*m.rows+r:], m.rows)
+					}
+				}
+				for ; r < r1; r++ {
 					m.dot4(m.w[r*m.wrb:(r+1)*m.wrb], a, m.arb, m.cols, m.dst[t*m.rows+r:], m.rows)
 				}
 			}
@@ -54,6 +64,11 @@ func (m *matmulTask) run(start, end int) {
 			if m.dotRows != nil {
 				for ; r+rowGroup <= r1; r += rowGroup {
 					m.dotRows(m.w[r*m.wrb:], m.wrb, m.wb, a, m.cols, out[r:r+rowGroup])
+				}
+			}
+			if m.dotR4 != nil {
+				for ; r+4 <= r1; r += 4 {
+					m.dotR4(m.w[r*m.wrb:(r+4)*m.wrb], m.wrb, a, m.cols, out[r:r+4])
 				}
 			}
 			for ; r < r1; r++ {
@@ -178,20 +193,51 @@ func checkMatMul(p *Pool, dst []float32, w *tensor.Tensor, nTok int) (cols, rows
 	return cols, rows, nil
 }
 
+// actScales returns the f16 scales of nTok rows of Q8_0 activations (rows
+// arb bytes apart, nb blocks each) as floats, grouped four tokens at a
+// time and block by block within a group: token t's block b at
+// (t/4)·4·nb + 4b + t%4, so a 4-token kernel loads a block's four scales
+// at once. Tokens past the last whole group are left out.
+func (p *Pool) actScales(act []byte, arb, nb, nTok int) []float32 {
+	groups := nTok / 4
+	if need := groups * 4 * nb; cap(p.ascale) < need {
+		p.ascale = make([]float32, need)
+	}
+	as := p.ascale[:groups*4*nb]
+	for g := range groups {
+		dst := as[g*4*nb : (g+1)*4*nb]
+		for t := range 4 {
+			row := act[(4*g+t)*arb:]
+			for b := range nb {
+				dst[4*b+t] = f16Table[uint16(row[34*b])|uint16(row[34*b+1])<<8]
+			}
+		}
+	}
+	return as
+}
+
 // runMatMul splits the product across the pool (p.mu held).
 func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
 	dot, dot4, dotRows := ks.dot[w.Type], ks.dot4[w.Type], ks.dotRows[w.Type]
+	dotR4, dotR2x4 := ks.dotR4[w.Type], ks.dotR2x4[w.Type]
 	if d := ks.dotPlain[w.Type]; d != nil && rows%8 != 0 {
-		dot, dot4, dotRows = d, ks.dot4Plain[w.Type], nil
+		dot, dot4, dotRows, dotR4, dotR2x4 = d, ks.dot4Plain[w.Type], nil, nil, nil
 	}
 	// llamafile_sgemm (tinyBLAS) takes batches whose weight has a multiple
 	// of 4 rows and a row length its vector width divides; else vec_dot.
 	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
-		dot, dotRows = b, nil
+		dot, dotRows, dotR4, dotR2x4 = b, nil, nil, nil
 	}
 	p.mm = matmulTask{
-		dot: dot, dot4: dot4, dotRows: dotRows, dst: dst, w: w.Data, wrb: w.RowBytes(),
+		dot: dot, dot4: dot4, dotRows: dotRows, dotR4: dotR4, dotR2x4: dotR2x4, dst: dst, w: w.Data, wrb: w.RowBytes(),
 		wb: w.Type.TypeSize(), act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
+	}
+	if dotR2x4 != nil {
+		if nTok >= 4 && ActivationType(w.Type) == tensor.Q8_0 {
+			p.mm.ascale = p.actScales(act, arb, cols/32, nTok)
+		} else {
+			p.mm.dotR2x4 = nil
+		}
 	}
 	n := rows
 	if dotRows != nil && rows%rowGroup == 0 {

@@ -34,7 +34,8 @@ type Pool struct {
 
 	fn      funcTask
 	mm      matmulTask
-	scratch []byte // quantized activations, grown on demand
+	scratch []byte    // quantized activations, grown on demand
+	ascale  []float32 // activation block scales as floats, for dotR2x4 (see actScales)
 }
 
 // spinRounds is how many checks a waiting thread makes before parking

@@ -1,0 +1,61 @@
+//go:build !purego
+
+package kernels
+
+// dotQ8_0x4rAVX2 (dotq8rows_amd64.s) is dotQ8_0AVX2 for four rows
+// wstride bytes apart against one activation row, bit for bit:
+//
+//	for r := range 4 {
+//		out[r] = dotQ8_0AVX2(w + r*wstride, a, nb)
+//	}
+//
+//go:noescape
+func dotQ8_0x4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
+
+// dotQ8_0x2rx4AVX2 is dotQ8_0AVX2 for two rows and four activation rows,
+// bit for bit, given the activations' block scales as floats (as[4b+t] =
+// f16 scale of token t's block b, as actScales lays them out):
+//
+//	for t := range 4 {
+//		for r := range 2 {
+//			out[t*ostride+r] = dotQ8_0AVX2(w + r*wstride, a + t*astride, nb)
+//		}
+//	}
+//
+//go:noescape
+func dotQ8_0x2rx4AVX2(w *byte, wstride int, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+
+// rowsAsm4 wraps a 4-row kernel for blocks of bs values (wb weight and ab
+// activation bytes a block), checking that the rows, a and out are in
+// bounds.
+func rowsAsm4(f func(w *byte, wstride int, a *byte, nb int, out *float32), bs, wb, ab int) dotR4Func {
+	return func(w []byte, wstride int, a []byte, n int, out []float32) {
+		if n < bs {
+			clear(out[:4])
+			return
+		}
+		nb := n / bs
+		_ = w[3*wstride+nb*wb-1]
+		_ = a[nb*ab-1]
+		_ = out[3]
+		f(&w[0], wstride, &a[0], nb, &out[0])
+	}
+}
+
+// rowsAsm2x4 wraps a 2-row 4-token kernel like rowsAsm4.
+func rowsAsm2x4(f func(w *byte, wstride int, a *byte, astride int, as *float32, nb int, out *float32, ostride int), bs, wb, ab int) dotR2x4Func {
+	return func(w []byte, wstride int, a []byte, astride int, as []float32, n int, out []float32, ostride int) {
+		if n < bs {
+			for t := range 4 {
+				out[t*ostride], out[t*ostride+1] = 0, 0
+			}
+			return
+		}
+		nb := n / bs
+		_ = w[wstride+nb*wb-1]
+		_ = a[3*astride+nb*ab-1]
+		_ = out[3*ostride+1]
+		_ = as[4*nb-1]
+		f(&w[0], wstride, &a[0], astride, &as[0], nb, &out[0], ostride)
+	}
+}

@@ -1,0 +1,176 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Multi-row Q8_0 dots. dotQ8_0AVX2 is one chain of dependent FMAs (one a
+// block), so it waits on FMA latency; these kernels run several rows'
+// (and tokens') chains side by side, each formed exactly as the 1-row
+// kernel forms it: same int32 lanes, same scale product, same FMA into
+// eight float lanes per block, same final horizontal sum. Only the
+// interleaving of independent sums changes, so results are bit-identical.
+
+// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
+// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+#define HSUM8(Y, X, T) \
+	VEXTRACTF128 $1, Y, T; \
+	VADDPS       X, T, X;  \
+	VMOVHLPS     X, X, T;  \
+	VADDPS       T, X, X;  \
+	VMOVSHDUP    X, T;     \
+	VADDSS       T, X, X
+
+// Q8ROW adds one row's block (quants at wq, scale at wd) against the activation block in Y4
+// (scale f16(a.d) broadcast in Y5) into ACC, with temporaries W, U, P, S.
+#define Q8ROW(wq, wd, ACC, W, U, P, S) \
+	VMOVDQU      wq, W;         \
+	VPSIGNB      W, W, U;       \
+	VPSIGNB      W, Y4, P;      \
+	VPMADDUBSW   P, U, P;       \
+	VPMADDWD     Y13, P, P;     \
+	VCVTDQ2PS    P, P;          \
+	MOVWLZX      wd, AX;        \
+	VBROADCASTSS (R9)(AX*4), S; \
+	VMULPS       Y5, S, S;      \
+	VFMADD231PS  S, P, ACC
+
+#define PFD 0
+
+// func dotQ8_0x4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
+TEXT ·dotQ8_0x4rAVX2(SB), NOSPLIT, $0-40
+	MOVQ     w+0(FP), SI
+	MOVQ     wstride+8(FP), R8
+	MOVQ     a+16(FP), DI
+	MOVQ     nb+24(FP), CX
+	LEAQ     (R8)(R8*2), R10
+	LEAQ     (SI)(R8*4), R11
+	MOVQ     ·f16Table(SB), R9
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VPCMPEQW Y13, Y13, Y13
+	VPSRLW   $15, Y13, Y13
+
+q80x4rloop:
+	PREFETCHNTA   PFD(R11)
+	PREFETCHNTA   PFD(R11)(R8*1)
+	PREFETCHNTA   PFD(R11)(R8*2)
+	PREFETCHNTA   PFD(R11)(R10*1)
+	VMOVDQU      2(DI), Y4
+	MOVWLZX      (DI), DX
+	VBROADCASTSS (R9)(DX*4), Y5
+	Q8ROW(2(SI), (SI), Y0, Y6, Y7, Y8, Y9)
+	Q8ROW(2(SI)(R8*1), (SI)(R8*1), Y1, Y10, Y11, Y12, Y14)
+	Q8ROW(2(SI)(R8*2), (SI)(R8*2), Y2, Y6, Y7, Y8, Y9)
+	Q8ROW(2(SI)(R10*1), (SI)(R10*1), Y3, Y10, Y11, Y12, Y14)
+	ADDQ $34, SI
+	ADDQ $34, R11
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80x4rloop
+
+	MOVQ out+32(FP), AX
+	HSUM8(Y0, X0, X15)
+	MOVSS X0, (AX)
+	HSUM8(Y1, X1, X15)
+	MOVSS X1, 4(AX)
+	HSUM8(Y2, X2, X15)
+	MOVSS X2, 8(AX)
+	HSUM8(Y3, X3, X15)
+	MOVSS X3, 12(AX)
+	VZEROUPPER
+	RET
+
+// Q8PAIR adds row W (|W| in U) times the token block in Y12 into ACC,
+// scaled by the float at s(SP) (the row and token scales' product).
+#define Q8PAIR(W, U, s, ACC) \
+	VPSIGNB      W, Y12, Y14; \
+	VPMADDUBSW   Y14, U, Y14; \
+	VPMADDWD     Y13, Y14, Y14; \
+	VCVTDQ2PS    Y14, Y14;    \
+	VBROADCASTSS s(SP), Y15;  \
+	VFMADD231PS  Y15, Y14, ACC
+
+// func dotQ8_0x2rx4AVX2(w *byte, wstride int, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+//
+// out[t·ostride + r] = dotQ8_0AVX2(row r, token t) for r < 2, t < 4, with
+// rows wstride and tokens astride bytes apart and the tokens' block scales
+// as floats at as (as[4b+t]): each weight block is loaded and made
+// unsigned once for four tokens, each activation block serves two rows,
+// and a block's eight scale products take two vector multiplies.
+TEXT ·dotQ8_0x2rx4AVX2(SB), NOSPLIT, $32-64
+	MOVQ     w+0(FP), SI
+	MOVQ     wstride+8(FP), R8
+	MOVQ     a+16(FP), DI
+	MOVQ     astride+24(FP), BX
+	MOVQ     as+32(FP), R12
+	MOVQ     nb+40(FP), CX
+	LEAQ     (BX)(BX*2), R13
+	MOVQ     ·f16Table(SB), R9
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	VPCMPEQW Y13, Y13, Y13
+	VPSRLW   $15, Y13, Y13
+
+q80x2rx4loop:
+	// Scale products, row-major: s(r,t) at (4r+t)·4(SP).
+	MOVWLZX      (SI), AX
+	VBROADCASTSS (R9)(AX*4), X14
+	MOVWLZX      (SI)(R8*1), AX
+	VBROADCASTSS (R9)(AX*4), X15
+	VMULPS       (R12), X14, X14
+	VMULPS       (R12), X15, X15
+	VMOVUPS      X14, (SP)
+	VMOVUPS      X15, 16(SP)
+	ADDQ         $16, R12
+	VMOVDQU 2(SI), Y8
+	VPSIGNB Y8, Y8, Y9
+	VMOVDQU 2(SI)(R8*1), Y10
+	VPSIGNB Y10, Y10, Y11
+	VMOVDQU 2(DI), Y12
+	Q8PAIR(Y8, Y9, 0, Y0)
+	Q8PAIR(Y10, Y11, 16, Y4)
+	VMOVDQU 2(DI)(BX*1), Y12
+	Q8PAIR(Y8, Y9, 4, Y1)
+	Q8PAIR(Y10, Y11, 20, Y5)
+	VMOVDQU 2(DI)(BX*2), Y12
+	Q8PAIR(Y8, Y9, 8, Y2)
+	Q8PAIR(Y10, Y11, 24, Y6)
+	VMOVDQU 2(DI)(R13*1), Y12
+	Q8PAIR(Y8, Y9, 12, Y3)
+	Q8PAIR(Y10, Y11, 28, Y7)
+	ADDQ $34, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80x2rx4loop
+
+	MOVQ out+48(FP), AX
+	MOVQ ostride+56(FP), DX
+	SHLQ $2, DX
+	HSUM8(Y0, X0, X15)
+	MOVSS X0, (AX)
+	HSUM8(Y4, X4, X15)
+	MOVSS X4, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y1, X1, X15)
+	MOVSS X1, (AX)
+	HSUM8(Y5, X5, X15)
+	MOVSS X5, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y2, X2, X15)
+	MOVSS X2, (AX)
+	HSUM8(Y6, X6, X15)
+	MOVSS X6, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y3, X3, X15)
+	MOVSS X3, (AX)
+	HSUM8(Y7, X7, X15)
+	MOVSS X7, 4(AX)
+	VZEROUPPER
+	RET
