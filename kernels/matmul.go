@@ -248,7 +248,12 @@ func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []b
 	if int64(nTok)*int64(rows)*int64(p.mm.wrb) < int64(minParallelWork) {
 		p.mm.run(0, n)
 	} else {
-		p.runLocked(n, &p.mm)
+		// About eight chunks a thread, in whole row tiles.
+		chunk := (n + 8*p.threads - 1) / (8 * p.threads)
+		if !p.mm.packed {
+			chunk = (chunk + rowTile - 1) / rowTile * rowTile
+		}
+		p.runChunked(n, chunk, &p.mm)
 	}
 	p.mm = matmulTask{}
 }

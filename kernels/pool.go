@@ -29,8 +29,10 @@ type Pool struct {
 	wake     []chan struct{} // per worker, buffered 1
 
 	// The loop being run, read by workers between gen and pending.
-	task task
-	n    int
+	task  task
+	n     int
+	chunk int          // > 0: threads take chunks of this size from next
+	next  atomic.Int64 // start of the next unclaimed chunk
 
 	fn      funcTask
 	mm      matmulTask
@@ -95,8 +97,9 @@ func (p *Pool) worker(i int) {
 		if p.shut.Load() {
 			return
 		}
-		s, e := split(p.n, p.threads, i)
-		if s < e {
+		if p.chunk > 0 {
+			p.runChunks()
+		} else if s, e := split(p.n, p.threads, i); s < e {
 			p.task.run(s, e)
 		}
 		p.pending.Add(-1)
@@ -147,23 +150,50 @@ func (p *Pool) Parallel(n int, fn func(start, end int)) {
 	p.fn.f = nil
 }
 
-// runLocked runs t over [0,n); p.mu must be held.
-func (p *Pool) runLocked(n int, t task) {
+// runLocked runs t over [0,n), one contiguous range per thread; p.mu
+// must be held.
+func (p *Pool) runLocked(n int, t task) { p.runSplit(n, 0, t) }
+
+// runChunked runs t over [0,n) in chunks of chunk indexes that the
+// threads claim as they finish the last: on a shared machine a thread
+// that loses its core for a while then delays the loop by a chunk, not by
+// half the work (llama.cpp's matmul threads share work the same way).
+// p.mu must be held.
+func (p *Pool) runChunked(n, chunk int, t task) { p.runSplit(n, max(chunk, 1), t) }
+
+func (p *Pool) runSplit(n, chunk int, t task) {
 	if p.closed || p.threads == 1 || n < 2 {
 		t.run(0, n)
 		return
 	}
-	p.task, p.n = t, n
+	p.task, p.n, p.chunk = t, n, chunk
+	p.next.Store(0)
 	// With n < threads some workers get empty ranges; they still report done.
 	p.pending.Store(int32(p.threads - 1))
 	p.gen.Add(1)
 	p.wakeAll()
-	s, e := split(n, p.threads, 0)
-	t.run(s, e)
+	if chunk > 0 {
+		p.runChunks()
+	} else {
+		s, e := split(n, p.threads, 0)
+		t.run(s, e)
+	}
 	for r := 1; p.pending.Load() != 0; r++ {
 		if r&255 == 0 {
 			runtime.Gosched()
 		}
 	}
-	p.task = nil
+	p.task, p.chunk = nil, 0
+}
+
+// runChunks claims and runs chunks of the current loop until none is left.
+func (p *Pool) runChunks() {
+	n, c := int64(p.n), int64(p.chunk)
+	for {
+		s := p.next.Add(c) - c
+		if s >= n {
+			return
+		}
+		p.task.run(int(s), int(min(s+c, n)))
+	}
 }
