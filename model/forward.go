@@ -14,7 +14,17 @@ import (
 // Vocab floats each; the slice is the context's and valid until the next
 // call. On error the cache is unchanged.
 func (c *Context) Forward(batch []Entry) ([]float32, error) {
-	nOut, err := c.check(batch)
+	return c.forward(batch, true)
+}
+
+// forward is Forward, or with logits false ForwardEmbeddings: the same
+// pass, stopping after the output norm.
+func (c *Context) forward(batch []Entry, logits bool) ([]float32, error) {
+	maxOut := c.opt.MaxOutputs
+	if !logits {
+		maxOut = len(batch) // the rows live in the MaxBatch-row scratch
+	}
+	nOut, err := c.check(batch, maxOut)
 	if err != nil {
 		return nil, err
 	}
@@ -31,13 +41,13 @@ func (c *Context) Forward(batch []Entry) ([]float32, error) {
 		c.cells[i] = cell
 	}
 	c.batch = batch
-	logits, err := c.run(batch, nOut)
+	out, err := c.run(batch, nOut, logits)
 	c.batch = nil
 	if err != nil {
 		c.rollback()
 		return nil, err
 	}
-	return logits, nil
+	return out, nil
 }
 
 // rollback drops the cells the failed batch appended.
@@ -50,7 +60,7 @@ func (c *Context) rollback() {
 }
 
 // run is the forward pass proper over a checked batch whose cells exist.
-func (c *Context) run(batch []Entry, nOut int) ([]float32, error) {
+func (c *Context) run(batch []Entry, nOut int, logits bool) ([]float32, error) {
 	m := c.m
 	n := len(batch)
 	for i, e := range batch {
@@ -69,11 +79,15 @@ func (c *Context) run(batch []Entry, nOut int) ([]float32, error) {
 			return nil, err
 		}
 	}
+	if !logits {
+		return c.hidden(batch, nOut), nil
+	}
 	return c.output(batch, nOut)
 }
 
-// check validates a batch and makes sure the cache has room for it.
-func (c *Context) check(batch []Entry) (nOut int, err error) {
+// check validates a batch (at most maxOut entries wanting output) and
+// makes sure the cache has room for it.
+func (c *Context) check(batch []Entry, maxOut int) (nOut int, err error) {
 	if len(batch) == 0 {
 		return 0, fmt.Errorf("model: empty batch")
 	}
@@ -96,8 +110,8 @@ func (c *Context) check(batch []Entry) (nOut int, err error) {
 		}
 		c.seqNew[e.Seq]++
 	}
-	if nOut > c.opt.MaxOutputs {
-		return 0, fmt.Errorf("model: %d entries want logits, MaxOutputs is %d", nOut, c.opt.MaxOutputs)
+	if nOut > maxOut {
+		return 0, fmt.Errorf("model: %d entries want logits, MaxOutputs is %d", nOut, maxOut)
 	}
 	need := 0
 	for seq, k := range c.seqNew {

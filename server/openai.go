@@ -329,7 +329,3 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 		"meta": map[string]any{"n_vocab": m.Vocab, "n_ctx_train": m.ContextLength, "n_embd": m.Embd, "size": s.m.File().Size()},
 	}}})
 }
-
-func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotImplemented, "not_supported_error", "embeddings are not supported by this server yet")
-}

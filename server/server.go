@@ -1,8 +1,8 @@
 // Package server is gollama's HTTP server: the OpenAI API
-// (/v1/chat/completions, /v1/completions, /v1/models) and llama-server's
-// (/completion, /tokenize, /detokenize, /health, /props, /slots, /metrics),
-// so OpenAI SDKs, curl, and programs written for llama-server work against
-// it. Requests share the model through continuous batching: N slots, each a
+// (/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models) and
+// llama-server's (/completion, /embedding, /tokenize, /detokenize, /health,
+// /props, /slots, /metrics), so OpenAI SDKs, curl, and programs written for
+// llama-server work against it. Requests share the model through continuous batching: N slots, each a
 // sequence of one model context; every step runs the next token of every
 // active slot in one batched forward pass, and new requests join between
 // steps. An idle slot keeps its KV cache, so a request whose prompt shares
@@ -56,6 +56,7 @@ type Server struct {
 	log      *slog.Logger
 	created  int64
 	draining atomic.Bool
+	embedSem chan struct{} // one embeddings request at a time (embeddings.go)
 }
 
 // New starts the slots' scheduler; Close stops it.
@@ -97,7 +98,7 @@ func New(m *gollama.Model, opts Options) (*Server, error) {
 	// As llama.cpp: no pass is larger than all the slots' cells (scratch
 	// buffers are sized by it).
 	opts.BatchSize = min(opts.BatchSize, opts.Parallel*opts.CtxSize)
-	s := &Server{m: m, opts: opts, metrics: newMetrics(), log: opts.Logger, created: time.Now().Unix()}
+	s := &Server{m: m, opts: opts, metrics: newMetrics(), log: opts.Logger, created: time.Now().Unix(), embedSem: make(chan struct{}, 1)}
 	sched, err := newScheduler(m, opts.Parallel, opts.CtxSize, opts.QueueSize, opts.BatchSize, opts.KVCacheF32, s.metrics)
 	if err != nil {
 		return nil, err
@@ -124,7 +125,8 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /models", s.handleModels)
 	mux.HandleFunc("POST /v1/embeddings", s.handleEmbeddings)
-	mux.HandleFunc("POST /embeddings", s.handleEmbeddings)
+	mux.HandleFunc("POST /embeddings", s.handleEmbeddingsLlama)
+	mux.HandleFunc("POST /embedding", s.handleEmbeddingsLlama)
 	mux.HandleFunc("POST /completion", s.handleCompletion)
 	mux.HandleFunc("POST /completions", s.handleCompletion)
 	mux.HandleFunc("POST /tokenize", s.handleTokenize)

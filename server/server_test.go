@@ -212,7 +212,7 @@ func TestErrors(t *testing.T) {
 		{"/completion", `{"prompt":"` + strings.Repeat("x", 5000) + `"}`, auth, 413, "invalid_request_error"},
 		{"/v1/chat/completions", `{"messages":[]}`, auth, 400, "invalid_request_error"},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":{"bad":1}}]}`, auth, 400, "invalid_request_error"},
-		{"/v1/embeddings", `{"input":"x"}`, auth, 501, "not_supported_error"},
+		{"/v1/embeddings", `{"input":[]}`, auth, 400, "invalid_request_error"},
 		{"/nowhere", `{}`, auth, 404, "not_found_error"},
 		{"/slots/9?action=erase", `{}`, auth, 400, "invalid_request_error"},
 		{"/slots/0?action=save", `{"filename":"a"}`, auth, 501, "not_supported_error"},
