@@ -8,9 +8,11 @@ import (
 	"testing"
 )
 
-// TestDotRowsMatchDot: every rowGroup-row kernel equals rowGroup calls of
-// its level's 1-row dot bit for bit, for every tail of blocks, padded and
-// unpadded row strides, and extreme values.
+// TestDotRowsMatchDot: every rowGroup-row kernel, given a group of rows
+// packed by packRows (as runPacked calls it), equals rowGroup calls of its
+// level's 1-row dot on the plain rows bit for bit, for every tail of
+// blocks, padded and unpadded activation strides, and extreme values,
+// writing nothing past its outputs.
 func TestDotRowsMatchDot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, ks := range append([]*kernelSet{&genericKernels}, simdKernelSets()...) {
@@ -19,77 +21,98 @@ func TestDotRowsMatchDot(t *testing.T) {
 			if f == nil {
 				continue
 			}
-			bs := max(typ.BlockSize(), ActivationType(typ).BlockSize())
+			wb, at := typ.TypeSize(), ActivationType(typ)
+			bs := max(typ.BlockSize(), at.BlockSize())
 			for nb := 0; nb <= 13; nb++ {
 				n := nb * bs
 				for trial := 0; trial < 4; trial++ {
 					extreme := trial%2 == 1
 					rb := typ.RowSize(n)
-					stride := rb + trial/2*3 // odd padding between rows too
-					w := make([]byte, (rowGroup-1)*stride+rb)
+					plain := make([]byte, rowGroup*rb)
 					for r := 0; r < rowGroup; r++ {
-						copy(w[r*stride:], randomRow(rng, typ, n, extreme))
+						copy(plain[r*rb:], randomRow(rng, typ, n, extreme))
 					}
-					a := quantizeActs(ks, ActivationType(typ), randomActsFor(rng, typ, n, extreme))
+					pk := make([]byte, len(plain))
+					packRows(pk, plain, rowGroup, rb, wb)
+					a := quantizeActs(ks, at, randomActsFor(rng, typ, n, extreme))
 					out := make([]float32, rowGroup+1)
 					out[rowGroup] = 42
-					f(w, stride, typ.TypeSize(), a, n, out[:rowGroup])
+					f(pk, wb, rowGroup*wb, a, n, out[:rowGroup])
 					if out[rowGroup] != 42 {
 						t.Fatalf("%s %s n=%d: wrote past %d outputs", ks.name, typ, n, rowGroup)
 					}
-					// The same rows packed (rows of rb bytes, no padding).
-					plain := make([]byte, rowGroup*rb)
 					for r := 0; r < rowGroup; r++ {
-						copy(plain[r*rb:], w[r*stride:r*stride+rb])
-					}
-					pk := make([]byte, len(plain))
-					packRows(pk, plain, rowGroup, rb, typ.TypeSize())
-					outP := make([]float32, rowGroup)
-					if n > 0 {
-						f(pk, typ.TypeSize(), rowGroup*typ.TypeSize(), a, n, outP)
-					}
-					// Four tokens at once (activation rows padded apart), packed rows.
-					if f4 := ks.dotRows4[typ]; f4 != nil {
-						at := ActivationType(typ)
-						arb := at.RowSize(n) + 5
-						acts := make([]byte, 4*arb)
-						for tok := range 4 {
-							copy(acts[tok*arb:], quantizeActs(ks, at, randomActsFor(rng, typ, n, extreme)))
-						}
-						const ostride = rowGroup + 3
-						out4 := make([]float32, 3*ostride+rowGroup+1)
-						out4[len(out4)-1] = 42
-						for _, layout := range []struct {
-							w              []byte
-							wstride, bstep int
-						}{{w, stride, typ.TypeSize()}, {pk, typ.TypeSize(), rowGroup * typ.TypeSize()}} {
-							if n == 0 && layout.bstep != typ.TypeSize() {
-								continue
-							}
-							f4(layout.w, layout.wstride, layout.bstep, acts, arb, n, out4[:len(out4)-1], ostride)
-							if out4[len(out4)-1] != 42 {
-								t.Fatalf("%s %s n=%d: 4-token kernel wrote past its outputs", ks.name, typ, n)
-							}
-							for tok := range 4 {
-								for r := 0; r < rowGroup; r++ {
-									want := ks.dot[typ](w[r*stride:], acts[tok*arb:], n)
-									if got := out4[tok*ostride+r]; math.Float32bits(got) != math.Float32bits(want) {
-										t.Fatalf("%s %s n=%d trial %d bstep %d token %d row %d: %g, 1-row dot %g",
-											ks.name, typ, n, trial, layout.bstep, tok, r, got, want)
-									}
-								}
-							}
-						}
-					}
-					for r := 0; r < rowGroup; r++ {
-						want := ks.dot[typ](w[r*stride:], a, n)
+						want := ks.dot[typ](plain[r*rb:], a, n)
 						if math.Float32bits(out[r]) != math.Float32bits(want) {
 							t.Fatalf("%s %s n=%d trial %d row %d: %g, 1-row dot %g", ks.name, typ, n, trial, r, out[r], want)
 						}
-						if math.Float32bits(outP[r]) != math.Float32bits(want) {
-							t.Fatalf("%s %s n=%d trial %d packed row %d: %g, 1-row dot %g", ks.name, typ, n, trial, r, outP[r], want)
+					}
+					f4 := ks.dotRows4[typ]
+					if f4 == nil {
+						continue
+					}
+					// Four tokens at once, activation rows padded apart
+					// (trials 2, 3) or not.
+					arb := at.RowSize(n) + trial/2*5
+					acts := make([]byte, 4*arb)
+					for tok := range 4 {
+						copy(acts[tok*arb:], quantizeActs(ks, at, randomActsFor(rng, typ, n, extreme)))
+					}
+					const ostride = rowGroup + 3
+					out4 := make([]float32, 3*ostride+rowGroup+1)
+					for i := range out4 {
+						out4[i] = 42
+					}
+					f4(pk, wb, rowGroup*wb, acts, arb, n, out4[:len(out4)-1], ostride)
+					for i, v := range out4 {
+						if i%ostride >= rowGroup && v != 42 {
+							t.Fatalf("%s %s n=%d: 4-token kernel wrote outside its outputs (index %d)", ks.name, typ, n, i)
 						}
 					}
+					for tok := range 4 {
+						for r := 0; r < rowGroup; r++ {
+							want := ks.dot[typ](plain[r*rb:], acts[tok*arb:], n)
+							if got := out4[tok*ostride+r]; math.Float32bits(got) != math.Float32bits(want) {
+								t.Fatalf("%s %s n=%d trial %d token %d row %d: %g, 1-row dot %g",
+									ks.name, typ, n, trial, tok, r, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackRowsQ4_0: packRows' Q4_0 layout puts each row's scale and quants
+// where the kernels read them, and the generic layout is kept for other
+// block sizes.
+func TestPackRowsQ4_0(t *testing.T) {
+	for _, wb := range []int{18, 34} {
+		const nb = 3
+		rb := nb * wb
+		src := make([]byte, 2*rowGroup*rb)
+		for i := range src {
+			src[i] = byte(i*7 + i/251)
+		}
+		dst := make([]byte, len(src))
+		packRows(dst, src, 2*rowGroup, rb, wb)
+		for row := 0; row < 2*rowGroup; row++ {
+			g, r := row/rowGroup*rowGroup*rb, row%rowGroup
+			for b := 0; b < nb; b++ {
+				blk := src[row*rb+b*wb : row*rb+(b+1)*wb]
+				var got []byte
+				if wb == 18 {
+					o := g + b*rowGroup*18
+					got = append(got, dst[o+2*r:o+2*r+2]...)
+					for k := 0; k < 4; k++ {
+						got = append(got, dst[o+16+32*k+4*r:o+16+32*k+4*r+4]...)
+					}
+				} else {
+					got = dst[g+(b*rowGroup+r)*wb : g+(b*rowGroup+r+1)*wb]
+				}
+				if string(got) != string(blk) {
+					t.Fatalf("wb %d row %d block %d: packed %x, want %x", wb, row, b, got, blk)
 				}
 			}
 		}
@@ -135,7 +158,7 @@ func TestMatMulRepacksReplacedData(t *testing.T) {
 	}
 }
 
-// BenchmarkDotRows is rowGroup cache-resident 4096-value rows through the
+// BenchmarkDotRows is rowGroup cache-resident packed 4096-value rows through the
 // level's rowGroup-row kernel: compute speed without memory stalls (MB/s
 // of weight bytes), to compare with BenchmarkDotRow.
 func BenchmarkDotRows(b *testing.B) {
@@ -148,13 +171,14 @@ func BenchmarkDotRows(b *testing.B) {
 			b.Run(typ.String()+"/"+ks.name, func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(2, 2))
 				rb := typ.RowSize(benchDim)
-				w := randomRow(rng, typ, rowGroup*benchDim, false)
+				w := make([]byte, rowGroup*rb)
+				packRows(w, randomRow(rng, typ, rowGroup*benchDim, false), rowGroup, rb, typ.TypeSize())
 				a := quantizeActs(&genericKernels, ActivationType(typ), randomActs(rng, benchDim, false))
 				out := make([]float32, rowGroup)
 				b.SetBytes(int64(len(w)))
 				cpu0, n := cpuSeconds(), 0
 				for b.Loop() {
-					f(w, rb, typ.TypeSize(), a, benchDim, out)
+					f(w, typ.TypeSize(), rowGroup*typ.TypeSize(), a, benchDim, out)
 					n++
 				}
 				benchDot += out[0]

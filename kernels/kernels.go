@@ -13,11 +13,11 @@ type (
 	// dot4Func computes out[t*ostride] = dot(w, a[t*stride:], n) for t < 4,
 	// decoding w once; it must equal four dotFunc calls bit for bit.
 	dot4Func func(w, a []byte, stride, n int, out []float32, ostride int)
-	// dotRowsFunc computes out[r] = dot(row r, a, n) for r < rowGroup,
-	// where row r's block b starts at w[r*wstride+b*bstep] (bstep is the
-	// block size for plain rows; see packRows for the packed layout). It
-	// must equal rowGroup dotFunc calls bit for bit (the rows' sums are
-	// independent, so they can share vectors and read a once).
+	// dotRowsFunc computes out[r] = dot(row r, a, n) for r < rowGroup over
+	// one group of rows in packRows' layout (callers pass wstride = block
+	// bytes, bstep = rowGroup·block bytes; the Q4_0 kernels accept only
+	// that). It must equal rowGroup dotFunc calls bit for bit (the rows'
+	// sums are independent, so they can share vectors and read a once).
 	dotRowsFunc func(w []byte, wstride, bstep int, a []byte, n int, out []float32)
 	// dotRows4Func is dotRowsFunc for four activation rows astride bytes
 	// apart: out[t*ostride+r] for t < 4, r < rowGroup.

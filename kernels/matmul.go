@@ -61,11 +61,6 @@ func (m *matmulTask) run(start, end int) {
 			a := m.act[t*m.arb : (t+1)*m.arb]
 			out := m.dst[t*m.rows : (t+1)*m.rows]
 			r := r0
-			if m.dotRows != nil {
-				for ; r+rowGroup <= r1; r += rowGroup {
-					m.dotRows(m.w[r*m.wrb:], m.wrb, m.wb, a, m.cols, out[r:r+rowGroup])
-				}
-			}
 			if m.dotR4 != nil {
 				for ; r+4 <= r1; r += 4 {
 					m.dotR4(m.w[r*m.wrb:(r+4)*m.wrb], m.wrb, a, m.cols, out[r:r+4])
