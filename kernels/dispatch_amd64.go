@@ -43,6 +43,7 @@ var avx2Kernels = func() kernelSet {
 	k.dot4[tensor.Q4_0] = blocksAsm4(dotQ4_0x4AVX2, 32)
 	k.dotR4[tensor.Q8_0] = rowsAsm4(dotQ8_0x4rAVX2, 32, 34, 34)
 	k.dotR2x4[tensor.Q8_0] = rowsAsm2x4(dotQ8_0x2rx4AVX2, 32, 34, 34)
+	k.hugeCopy[tensor.Q8_0] = true
 	k.dotRows[tensor.Q4_0] = blocksAsmRows(dotQ4_0x8rAVX2, 32, 18, 34)
 	k.dotRows4[tensor.Q4_0] = blocksAsmRows4(dotQ4_0x8rx4AVX2, 32, 18, 34)
 	k.dotPlain[tensor.Q4_0] = blocksAsm(dotQ4_0LanesAVX2, 32)

@@ -53,6 +53,7 @@ type kernelSet struct {
 	dotRows4 [maxType]dotRows4Func // 4-token dotRows, for prefill
 	dotR4    [maxType]dotR4Func    // optional 4-row dots on plain rows (mat·vec)
 	dotR2x4  [maxType]dotR2x4Func  // optional 2-row, 4-token dots on plain rows (prefill)
+	hugeCopy [maxType]bool         // multiply from a huge-page copy (see hugeData)
 	// dotBatch: optional dots MatMul uses instead of dot for two or more
 	// tokens when the row length is a multiple of 16 (llama.cpp sums such
 	// float batches with tinyBLAS, in another order than vec_dot).

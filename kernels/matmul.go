@@ -234,6 +234,9 @@ func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []b
 			p.mm.dotR2x4 = nil
 		}
 	}
+	if ks.hugeCopy[w.Type] {
+		p.mm.w = hugeData(w, rows, p.mm.wrb)
+	}
 	n := rows
 	if dotRows != nil && rows%rowGroup == 0 {
 		p.mm.packed, p.mm.w = true, packedData(w, rows, p.mm.wrb, p.mm.wb)

@@ -72,6 +72,20 @@ var packed struct {
 // packedData returns w's first rows·rb bytes in the packed layout, packing
 // them on first use. The copy is dropped when w is garbage collected.
 func packedData(w *tensor.Tensor, rows, rb, wb int) []byte {
+	return weightCopy(w, rows, rb, wb, false)
+}
+
+// hugeData returns a copy of w's first rows·rb bytes in memory advised
+// for transparent huge pages, made on first use like packedData. For
+// weights whose mat·vec is bound by memory (Q8_0) the mapped file's 4 KiB
+// pages cost a TLB miss every 4 KiB of the stream; the copy (on THP
+// systems) streams about 7% faster. The mapped pages are released, so
+// RSS stays about the file size.
+func hugeData(w *tensor.Tensor, rows, rb int) []byte {
+	return weightCopy(w, rows, rb, rb, true)
+}
+
+func weightCopy(w *tensor.Tensor, rows, rb, wb int, plain bool) []byte {
 	size := rows * rb
 	key := weak.Make(w)
 	packed.mu.Lock()
@@ -84,7 +98,12 @@ func packedData(w *tensor.Tensor, rows, rb, wb int) []byte {
 		packed.m = make(map[weak.Pointer[tensor.Tensor]]*packedWeight)
 	}
 	data := make([]byte, size)
-	packRows(data, w.Data[:size], rows, rb, wb)
+	adviseHuge(data)
+	if plain {
+		copy(data, w.Data[:size])
+	} else {
+		packRows(data, w.Data[:size], rows, rb, wb)
+	}
 	releasePages(w.Data[:size])
 	if !ok {
 		runtime.AddCleanup(w, func(k weak.Pointer[tensor.Tensor]) {

@@ -23,3 +23,17 @@ func releasePages(b []byte) {
 		unix.Madvise(b[start:end], unix.MADV_PAGEOUT)
 	}
 }
+
+// adviseHuge asks for transparent huge pages under b (where THP is in
+// "madvise" mode, as on many distributions, nothing else gets them): a
+// mat·vec streams hundreds of MB per token, and with 4 KiB pages each
+// one costs a TLB miss. Call it before b is first written.
+func adviseHuge(b []byte) {
+	const huge = 2 << 20
+	start := (huge - int(uintptrOf(b))%huge) % huge
+	if len(b) < start+huge {
+		return
+	}
+	end := start + (len(b)-start)/huge*huge
+	unix.Madvise(b[start:end], unix.MADV_HUGEPAGE)
+}
