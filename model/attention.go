@@ -14,7 +14,7 @@ func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
 	for w := start; w < end; w++ {
 		scores := c.scores[w*c.opt.Cells : (w+1)*c.opt.Cells]
-		lanes := c.lanes[w*laneCount*c.m.HeadDimV : (w+1)*laneCount*c.m.HeadDimV]
+		lanes := c.lanes[w*laneRows*c.m.HeadDimV : (w+1)*laneRows*c.m.HeadDimV]
 		for j := n * w / c.workers; j < n*(w+1)/c.workers; j++ {
 			c.attendHead(j/c.m.Heads, j%c.m.Heads, scores, lanes)
 		}
@@ -29,6 +29,9 @@ func (c *Context) attendWorker(start, end int) {
 const (
 	simdWidth = 16            // float32 lanes of a zmm register
 	laneCount = 4 * simdWidth // ggml's vec_dot accumulators (GGML_F32_STEP)
+	// laneRows: the laneCount accumulator rows, then scratch rows for
+	// reducing them (see reduceLanes).
+	laneRows = laneCount + simdWidth + 6
 )
 
 // attendHead computes one head of attention for batch entry i the way
@@ -94,7 +97,10 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 	if tinyV {
 		width = simdWidth
 	}
-	clear(lanes[:width*hv])
+	// The accumulator rows are all zero between heads (NewContext makes
+	// them so; each head clears the rows it wrote), so only this head's
+	// cells need clearing after.
+	used := min(width, len(positions))
 	for page := 0; page*ps < len(positions); page++ {
 		p16, p32 := c.cache.Page(e.Seq, il, page)
 		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
@@ -117,17 +123,49 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 		}
 	}
 	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
-	var l [laneCount]float32
-	for d := range out {
-		for t := range width {
-			l[t] = lanes[t*hv+d]
+	reduceLanes(out, lanes, width, hv)
+	clear(lanes[:used*hv])
+}
+
+// reduceLanes sets out[d] to reduce64 (width 64) or reduce16 (width 16)
+// of the lanes' d-th values, lanes stored lane-major (lane t's values at
+// rows[t*hv:]). The same additions in the same order, but a whole row
+// (every d) at a time: each step is a vector add (Axpy with 1 is an exact
+// add) instead of a gather of 64 strided values per output. Rows
+// laneCount and up are scratch.
+func reduceLanes(out, rows []float32, width, hv int) {
+	row := func(t int) []float32 { return rows[t*hv : (t+1)*hv] }
+	add := func(dst, x []float32) { kernels.Axpy(dst, 1, x) }
+	x := func(i int) []float32 { return row(i) } // reduce16's inputs
+	if width == laneCount {
+		// x[i] = (l[i] + l[32+i]) + (l[16+i] + l[48+i])
+		u := row(laneCount + simdWidth)
+		for i := range simdWidth {
+			xi := row(laneCount + i)
+			copy(xi, row(i))
+			add(xi, row(32+i))
+			copy(u, row(16+i))
+			add(u, row(48+i))
+			add(xi, u)
 		}
-		if tinyV {
-			out[d] = reduce16(l[:])
-		} else {
-			out[d] = reduce64(l[:])
-		}
+		x = func(i int) []float32 { return row(laneCount + i) }
 	}
+	// t[i] = (x[12+i] + x[4+i]) + (x[8+i] + x[i]); (t0+t2) + (t1+t3)
+	base := laneCount + simdWidth + 1
+	u := row(base + 4)
+	for i := range 4 {
+		ti := row(base + i)
+		copy(ti, x(12+i))
+		add(ti, x(4+i))
+		copy(u, x(8+i))
+		add(u, x(i))
+		add(ti, u)
+	}
+	copy(out, row(base))
+	add(out, row(base+2))
+	copy(u, row(base+1))
+	add(u, row(base+3))
+	add(out, u)
 }
 
 // dotF16 is K·q for an F16 key row and a query already rounded to F16

@@ -45,7 +45,7 @@ type Context struct {
 	k, v     []float32 // new keys/values [n][KVHeads*HeadDim{K,V}]
 	attn     []float32 // attention output [n][Heads*HeadDimV]
 	scores   []float32 // attention scores, one row of Cells per worker
-	lanes    []float32 // V-product accumulators, laneCount × HeadDimV per worker
+	lanes    []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV per worker
 	workers  int
 	out      []float32 // block output before the residual add [n][Embd]
 	gate, up []float32 // [n][FF]
@@ -123,8 +123,7 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.attn = make([]float32, b*m.Heads*m.HeadDimV)
 	c.workers = c.pool.Threads()
 	c.scores = make([]float32, c.workers*opt.Cells)
-	c.lanes = make([]float32, c.workers*laneCount*m.HeadDimV)
-	c.lanes = make([]float32, c.workers*laneCount*m.HeadDimV)
+	c.lanes = make([]float32, c.workers*laneRows*m.HeadDimV)
 	c.out = make([]float32, b*m.Embd)
 	c.gate = make([]float32, b*m.FF)
 	c.up = make([]float32, b*m.FF)
