@@ -47,7 +47,10 @@ func (m *matmulTask) run(start, end int) {
 				a := m.act[t*m.arb : (t+4)*m.arb]
 				r := r0
 				if m.dotR2x4 != nil {
-					as := m.ascale[t*(m.cols/32):] // this group of four tokens
+					var as []float32 // Q8_0: this group of four tokens' scales; Q8_K kernels take none
+					if m.ascale != nil {
+						as = m.ascale[t*(m.cols/32):]
+					}
 					for ; r+2 <= r1; r += 2 {
 						m.dotR2x4(m.w[r*m.wrb:(r+2)*m.wrb], m.wrb, a, m.arb, as, m.cols, m.dst[t*m.rows+r:], m.rows)
 					}
@@ -228,10 +231,11 @@ func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []b
 		wb: w.Type.TypeSize(), act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
 	}
 	if dotR2x4 != nil {
-		if nTok >= 4 && ActivationType(w.Type) == tensor.Q8_0 {
-			p.mm.ascale = p.actScales(act, arb, cols/32, nTok)
-		} else {
+		switch {
+		case nTok < 4:
 			p.mm.dotR2x4 = nil
+		case ActivationType(w.Type) == tensor.Q8_0:
+			p.mm.ascale = p.actScales(act, arb, cols/32, nTok)
 		}
 	}
 	if ks.hugeCopy[w.Type] {
