@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gollama/gollama/internal/mapping"
 )
 
 func mapFile(fd *os.File, size int) ([]byte, func() error, error) {
@@ -13,5 +15,9 @@ func mapFile(fd *os.File, size int) ([]byte, func() error, error) {
 	if err != nil {
 		return readFile(fd, size)
 	}
-	return data, func() error { return unix.Munmap(data) }, nil
+	mapping.Add(data)
+	return data, func() error {
+		mapping.Remove(data)
+		return unix.Munmap(data)
+	}, nil
 }

@@ -4,23 +4,25 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gollama/gollama/internal/mapping"
 )
 
-// releasePages asks the kernel to reclaim the pages wholly inside b, once
-// its contents live on in a packed copy. MADV_PAGEOUT drops clean pages of
-// a mapped file (a later read faults them back in from the file) and never
-// discards anonymous memory (with no swap it leaves it alone), so it is
-// safe on any slice: without it a packed model would count twice in RSS.
-// Kernels older than Linux 5.4 refuse it; that only costs memory.
+// releasePages drops this process's mapping of the pages wholly inside b
+// once its contents live on in a packed copy, so a packed model does not
+// count twice in RSS. Only for read-only file mappings (gguf.Open's):
+// MADV_DONTNEED there just unmaps, the file stays in the page cache for the
+// next run, and a later read faults the page back in; anonymous memory
+// would come back zeroed, so it is left alone.
 func releasePages(b []byte) {
 	page := os.Getpagesize()
-	if len(b) < page {
+	if len(b) < page || !mapping.FileBacked(b) {
 		return
 	}
 	start := (page - int(uintptrOf(b))%page) % page
 	end := start + (len(b)-start)/page*page
 	if end > start {
-		unix.Madvise(b[start:end], unix.MADV_PAGEOUT)
+		unix.Madvise(b[start:end], unix.MADV_DONTNEED)
 	}
 }
 
