@@ -129,6 +129,70 @@ func MatMul(p *Pool, dst []float32, w *tensor.Tensor, x []float32, nTok int) err
 	return nil
 }
 
+// maxProducts bounds the products of one MatMulMany call.
+const maxProducts = 4
+
+// Product is one weight and the output it is multiplied into, for
+// MatMulMany.
+type Product struct {
+	Dst []float32
+	W   *tensor.Tensor
+}
+
+// MatMulMany computes each product as MatMul(p, pr.Dst, pr.W, x, nTok)
+// would, bit for bit, in one parallel loop: the activations are quantized
+// once, and the threads go on from one product's rows to the next instead
+// of meeting after each (Q, K and V; gate and up). Products whose weights
+// take another activation format or row length than the first's run one
+// after another. At most four products.
+func MatMulMany(p *Pool, x []float32, nTok int, prods ...Product) error {
+	if len(prods) > maxProducts {
+		return fmt.Errorf("kernels.MatMulMany: %d products, at most %d", len(prods), maxProducts)
+	}
+	if len(prods) == 0 {
+		return nil
+	}
+	for _, pr := range prods {
+		if _, _, err := checkMatMul(p, pr.Dst, pr.W, nTok); err != nil {
+			return err
+		}
+	}
+	at, cols := ActivationType(prods[0].W.Type), prods[0].W.RowLen()
+	for _, pr := range prods[1:] {
+		if ActivationType(pr.W.Type) != at || pr.W.RowLen() != cols {
+			for _, pr := range prods {
+				if err := MatMul(p, pr.Dst, pr.W, x, nTok); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if len(x) < nTok*cols {
+		return fmt.Errorf("kernels.MatMulMany: %s: %d activations for %d tokens of %d", prods[0].W.Name, len(x), nTok, cols)
+	}
+	if nTok == 0 {
+		return nil
+	}
+	ks := active.Load()
+	arb := at.RowSize(cols)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if need := nTok * arb; cap(p.scratch) < need {
+		p.scratch = make([]byte, need)
+	}
+	act := p.scratch[:nTok*arb]
+	for t := 0; t < nTok; t++ {
+		ks.quantize[at](act[t*arb:(t+1)*arb], x[t*cols:(t+1)*cols])
+	}
+	for k, pr := range prods {
+		p.mms[k].set(p, ks, pr.Dst, pr.W, act, arb, pr.W.Rows(), cols, nTok)
+	}
+	p.runTasks(p.mms[:len(prods)])
+	clear(p.mms[:len(prods)])
+	return nil
+}
+
 // MatMulQuantized is MatMul with the activations already converted by
 // QuantizeActivations to ActivationType(w.Type): nTok rows of
 // ActivationType(w.Type).RowSize(w.RowLen()) bytes. Products sharing an
@@ -216,6 +280,15 @@ func (p *Pool) actScales(act []byte, arb, nb, nTok int) []float32 {
 
 // runMatMul splits the product across the pool (p.mu held).
 func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
+	p.mms[0].set(p, ks, dst, w, act, arb, rows, cols, nTok)
+	p.runTasks(p.mms[:1])
+	p.mms[0] = matmulTask{}
+}
+
+// set prepares m to multiply w by the quantized activations act: picks
+// the level's kernels for the type, shape and token count, and the
+// weights' packed or huge-page copy where the level uses one.
+func (m *matmulTask) set(p *Pool, ks *kernelSet, dst []float32, w *tensor.Tensor, act []byte, arb, rows, cols, nTok int) {
 	dot, dot4, dotRows := ks.dot[w.Type], ks.dot4[w.Type], ks.dotRows[w.Type]
 	dotR4, dotR2x4 := ks.dotR4[w.Type], ks.dotR2x4[w.Type]
 	if d := ks.dotPlain[w.Type]; d != nil && rows%8 != 0 {
@@ -226,36 +299,80 @@ func (p *Pool) runMatMul(ks *kernelSet, dst []float32, w *tensor.Tensor, act []b
 	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
 		dot, dotRows, dotR4, dotR2x4 = b, nil, nil, nil
 	}
-	p.mm = matmulTask{
+	*m = matmulTask{
 		dot: dot, dot4: dot4, dotRows: dotRows, dotR4: dotR4, dotR2x4: dotR2x4, dst: dst, w: w.Data, wrb: w.RowBytes(),
 		wb: w.Type.TypeSize(), act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
 	}
 	if dotR2x4 != nil {
 		switch {
 		case nTok < 4:
-			p.mm.dotR2x4 = nil
+			m.dotR2x4 = nil
 		case ActivationType(w.Type) == tensor.Q8_0:
-			p.mm.ascale = p.actScales(act, arb, cols/32, nTok)
+			m.ascale = p.actScales(act, arb, cols/32, nTok)
 		}
 	}
 	if ks.hugeCopy[w.Type] {
-		p.mm.w = hugeData(w, rows, p.mm.wrb)
+		m.w = hugeData(w, rows, m.wrb)
 	}
-	n := rows
 	if dotRows != nil && rows%rowGroup == 0 {
-		p.mm.packed, p.mm.w = true, packedData(w, rows, p.mm.wrb, p.mm.wb)
-		p.mm.dotRows4 = ks.dotRows4[w.Type]
-		n = rows / rowGroup
+		m.packed, m.w = true, packedData(w, rows, m.wrb, m.wb)
+		m.dotRows4 = ks.dotRows4[w.Type]
 	}
-	if int64(nTok)*int64(rows)*int64(p.mm.wrb) < int64(minParallelWork) {
-		p.mm.run(0, n)
+}
+
+// tiles is how many units of work m splits into: packed row groups, or
+// tiles of rowTile rows.
+func (m *matmulTask) tiles() int {
+	if m.packed {
+		return m.rows / rowGroup
+	}
+	return (m.rows + rowTile - 1) / rowTile
+}
+
+// runTiles runs tiles [s, e) of m.
+func (m *matmulTask) runTiles(s, e int) {
+	if m.packed {
+		m.run(s, e)
 	} else {
-		// About eight chunks a thread, in whole row tiles.
-		chunk := (n + 8*p.threads - 1) / (8 * p.threads)
-		if !p.mm.packed {
-			chunk = (chunk + rowTile - 1) / rowTile * rowTile
-		}
-		p.runChunked(n, chunk, &p.mm)
+		m.run(s*rowTile, min(e*rowTile, m.rows))
 	}
-	p.mm = matmulTask{}
+}
+
+// multiTask is several matmul tasks as one loop over their tiles, one
+// task's after another's, so products of the same activations share one
+// parallel phase (one wake-up and one wait, and the threads stay busy
+// across the small ones).
+type multiTask struct {
+	tasks []matmulTask
+	ends  [maxProducts]int // ends[k]: first tile after task k's
+}
+
+func (t *multiTask) run(start, end int) {
+	s := 0
+	for k := range t.tasks {
+		e := t.ends[k]
+		if start < e && end > s {
+			t.tasks[k].runTiles(max(start, s)-s, min(end, e)-s)
+		}
+		s = e
+	}
+}
+
+// runTasks runs prepared tasks across the pool (p.mu held): on the caller
+// alone when they are too small to be worth waking the workers, else in
+// chunks of about an eighth of a thread's share.
+func (p *Pool) runTasks(tasks []matmulTask) {
+	p.multi.tasks = tasks
+	n, work := 0, int64(0)
+	for k := range tasks {
+		n += tasks[k].tiles()
+		p.multi.ends[k] = n
+		work += int64(tasks[k].nTok) * int64(tasks[k].rows) * int64(tasks[k].wrb)
+	}
+	if work < int64(minParallelWork) {
+		p.multi.run(0, n)
+	} else {
+		p.runChunked(n, (n+8*p.threads-1)/(8*p.threads), &p.multi)
+	}
+	p.multi.tasks = nil
 }

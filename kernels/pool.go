@@ -35,7 +35,8 @@ type Pool struct {
 	next  atomic.Int64 // start of the next unclaimed chunk
 
 	fn      funcTask
-	mm      matmulTask
+	mms     [maxProducts]matmulTask
+	multi   multiTask
 	scratch []byte    // quantized activations, grown on demand
 	ascale  []float32 // activation block scales as floats, for dotR2x4 (see actScales)
 }

@@ -59,6 +59,10 @@ type Context struct {
 	// mm multiplies by a weight: kernels.MatMul on the context's pool;
 	// tests swap in a reference to check the rest of the pass in isolation.
 	mm func(dst []float32, w *tensor.Tensor, x []float32, nTok int) error
+	// mmMany multiplies several weights by the same input in one parallel
+	// loop (kernels.MatMulMany); nil: one mm call each.
+	mmMany func(x []float32, nTok int, prods []kernels.Product) error
+	prods  [3]kernels.Product // mmMany's argument, held here so calls allocate nothing
 
 	// the batch being evaluated, read by the parallel attention workers
 	batch  []Entry
@@ -135,6 +139,9 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.logits = make([]float32, opt.MaxOutputs*m.Vocab)
 	c.attnFn = c.attendWorker
 	c.mm = c.kernelMatMul
+	c.mmMany = func(x []float32, nTok int, prods []kernels.Product) error {
+		return kernels.MatMulMany(c.pool, x, nTok, prods...)
+	}
 	return c, nil
 }
 

@@ -146,7 +146,7 @@ func checkPrompt(t *testing.T, m *Model, ref *reference, label string, threads i
 	}
 	defer ctx.Close()
 	if ref32 {
-		ctx.mm = refMatMul
+		ctx.mm, ctx.mmMany = refMatMul, nil
 	}
 	batch := make([]Entry, len(ref.Tokens))
 	for i, tok := range ref.Tokens {
