@@ -59,3 +59,53 @@ func rowsAsm2x4(f func(w *byte, wstride int, a *byte, astride int, as *float32, 
 		f(&w[0], wstride, &a[0], astride, &as[0], nb, &out[0], ostride)
 	}
 }
+
+// dotQ8_0x8rAVX2 is dotQ8_0AVX2 for the eight rows of a group packed by
+// packRows (Q8_0 layout), bit for bit:
+//
+//	for r := range 8 {
+//		out[r] = dotQ8_0AVX2(row r, a, nb)
+//	}
+//
+//go:noescape
+func dotQ8_0x8rAVX2(w, a *byte, nb int, out *float32)
+
+// dotQ8_0P2rx4AVX2 is dotQ8_0x2rx4AVX2 for two rows of a packed group,
+// their scales at ws (ws+2) and quants at wq (wq+32), blocks 272 bytes
+// apart.
+//
+//go:noescape
+func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+
+// q8Rows and q8Rows4 are the packed Q8_0 group kernels in dotRowsFunc and
+// dotRows4Func form (wstride and bstep must be 34 and 8·34).
+func q8Rows(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
+	checkPacked(wstride, bstep, 34)
+	if n < 32 {
+		clear(out[:rowGroup])
+		return
+	}
+	nb := n / 32
+	_ = w[nb*rowGroup*34-1]
+	_ = a[nb*34-1]
+	_ = out[rowGroup-1]
+	dotQ8_0x8rAVX2(&w[0], &a[0], nb, &out[0])
+}
+
+func q8Rows4(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride int) {
+	checkPacked(wstride, bstep, 34)
+	if n < 32 {
+		for t := range 4 {
+			clear(out[t*ostride : t*ostride+rowGroup])
+		}
+		return
+	}
+	nb := n / 32
+	_ = w[nb*rowGroup*34-1]
+	_ = a[3*astride+nb*34-1]
+	_ = as[4*nb-1]
+	_ = out[3*ostride+rowGroup-1]
+	for r := 0; r < rowGroup; r += 2 {
+		dotQ8_0P2rx4AVX2(&w[2*r], &w[16+32*r], &a[0], astride, &as[0], nb, &out[r], ostride)
+	}
+}

@@ -174,3 +174,164 @@ q80x2rx4loop:
 	MOVSS X7, 4(AX)
 	VZEROUPPER
 	RET
+
+// Packed Q8_0 (packRows: per block of a group of eight rows, the eight
+// f16 scales, then each row's 32 quants; 272 bytes): one sequential
+// stream, and a block's eight scale products take one conversion and one
+// multiply.
+
+// Q8PROW adds row r's block (quants at q) against the activation block in
+// Y8 into ACC, scaled by the product at s(SP).
+#define Q8PROW(q, s, ACC) \
+	VMOVDQU      q, Y11;        \
+	VPSIGNB      Y11, Y11, Y12; \
+	VPSIGNB      Y11, Y8, Y13;  \
+	VPMADDUBSW   Y13, Y12, Y13; \
+	VPMADDWD     Y15, Y13, Y13; \
+	VCVTDQ2PS    Y13, Y13;      \
+	VBROADCASTSS s(SP), Y14;    \
+	VFMADD231PS  Y14, Y13, ACC
+
+// func dotQ8_0x8rAVX2(w, a *byte, nb int, out *float32)
+//
+// out[r] = dotQ8_0AVX2 of row r of the packed group at w, r < 8.
+TEXT ·dotQ8_0x8rAVX2(SB), NOSPLIT, $32-32
+	MOVQ     w+0(FP), SI
+	MOVQ     a+8(FP), DI
+	MOVQ     nb+16(FP), CX
+	MOVQ     ·f16Table(SB), R9
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW   $15, Y15, Y15
+
+q80x8rloop:
+	PREFETCHT0   2048(SI)
+	PREFETCHT0   2112(SI)
+	PREFETCHT0   2176(SI)
+	PREFETCHT0   2240(SI)
+	VMOVDQU      2(DI), Y8
+	MOVWLZX      (DI), DX
+	VBROADCASTSS (R9)(DX*4), Y9
+	VCVTPH2PS    (SI), Y10
+	VMULPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (SP)
+	Q8PROW(16(SI), 0, Y0)
+	Q8PROW(48(SI), 4, Y1)
+	Q8PROW(80(SI), 8, Y2)
+	Q8PROW(112(SI), 12, Y3)
+	Q8PROW(144(SI), 16, Y4)
+	Q8PROW(176(SI), 20, Y5)
+	Q8PROW(208(SI), 24, Y6)
+	Q8PROW(240(SI), 28, Y7)
+	ADDQ $272, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80x8rloop
+
+	MOVQ out+24(FP), AX
+	HSUM8(Y0, X0, X8)
+	MOVSS X0, (AX)
+	HSUM8(Y1, X1, X8)
+	MOVSS X1, 4(AX)
+	HSUM8(Y2, X2, X8)
+	MOVSS X2, 8(AX)
+	HSUM8(Y3, X3, X8)
+	MOVSS X3, 12(AX)
+	HSUM8(Y4, X4, X8)
+	MOVSS X4, 16(AX)
+	HSUM8(Y5, X5, X8)
+	MOVSS X5, 20(AX)
+	HSUM8(Y6, X6, X8)
+	MOVSS X6, 24(AX)
+	HSUM8(Y7, X7, X8)
+	MOVSS X7, 28(AX)
+	VZEROUPPER
+	RET
+
+// func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+//
+// dotQ8_0x2rx4AVX2 for rows r and r+1 of a packed group: their scales at
+// ws, ws+2 and quants at wq, wq+32, each block 272 bytes on.
+TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-64
+	MOVQ     ws+0(FP), SI
+	MOVQ     wq+8(FP), R8
+	MOVQ     a+16(FP), DI
+	MOVQ     astride+24(FP), BX
+	MOVQ     as+32(FP), R12
+	MOVQ     nb+40(FP), CX
+	LEAQ     (BX)(BX*2), R13
+	MOVQ     ·f16Table(SB), R9
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	VPCMPEQW Y13, Y13, Y13
+	VPSRLW   $15, Y13, Y13
+
+q80p2rx4loop:
+	MOVWLZX      (SI), AX
+	VBROADCASTSS (R9)(AX*4), X14
+	MOVWLZX      2(SI), AX
+	VBROADCASTSS (R9)(AX*4), X15
+	VMULPS       (R12), X14, X14
+	VMULPS       (R12), X15, X15
+	VMOVUPS      X14, (SP)
+	VMOVUPS      X15, 16(SP)
+	ADDQ         $16, R12
+	VMOVDQU      (R8), Y8
+	VPSIGNB      Y8, Y8, Y9
+	VMOVDQU      32(R8), Y10
+	VPSIGNB      Y10, Y10, Y11
+	VMOVDQU      2(DI), Y12
+	Q8PAIR(Y8, Y9, 0, Y0)
+	Q8PAIR(Y10, Y11, 16, Y4)
+	VMOVDQU      2(DI)(BX*1), Y12
+	Q8PAIR(Y8, Y9, 4, Y1)
+	Q8PAIR(Y10, Y11, 20, Y5)
+	VMOVDQU      2(DI)(BX*2), Y12
+	Q8PAIR(Y8, Y9, 8, Y2)
+	Q8PAIR(Y10, Y11, 24, Y6)
+	VMOVDQU      2(DI)(R13*1), Y12
+	Q8PAIR(Y8, Y9, 12, Y3)
+	Q8PAIR(Y10, Y11, 28, Y7)
+	ADDQ $272, SI
+	ADDQ $272, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80p2rx4loop
+
+	MOVQ out+48(FP), AX
+	MOVQ ostride+56(FP), DX
+	SHLQ $2, DX
+	HSUM8(Y0, X0, X15)
+	MOVSS X0, (AX)
+	HSUM8(Y4, X4, X15)
+	MOVSS X4, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y1, X1, X15)
+	MOVSS X1, (AX)
+	HSUM8(Y5, X5, X15)
+	MOVSS X5, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y2, X2, X15)
+	MOVSS X2, (AX)
+	HSUM8(Y6, X6, X15)
+	MOVSS X6, 4(AX)
+	ADDQ DX, AX
+	HSUM8(Y3, X3, X15)
+	MOVSS X3, (AX)
+	HSUM8(Y7, X7, X15)
+	MOVSS X7, 4(AX)
+	VZEROUPPER
+	RET

@@ -26,7 +26,7 @@ func checkPacked(wstride, bstep, wb int) {
 
 // blocksAsmRows4 wraps a 4-token packed 8-row kernel like blocksAsmRows.
 func blocksAsmRows4(f func(w, a *byte, astride, nb int, out *float32, ostride int), bs, wb, ab int) dotRows4Func {
-	return func(w []byte, wstride, bstep int, a []byte, astride, n int, out []float32, ostride int) {
+	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride int) {
 		checkPacked(wstride, bstep, wb)
 		if n < bs {
 			for t := range 4 {

@@ -63,7 +63,11 @@ func TestDotRowsMatchDot(t *testing.T) {
 					for i := range out4 {
 						out4[i] = 42
 					}
-					f4(pk, wb, rowGroup*wb, acts, arb, n, out4[:len(out4)-1], ostride)
+					as := make([]float32, 4*max(nb, 1))
+					if at == tensor.Q8_0 && nb > 0 {
+						as = (&Pool{}).actScales(acts, arb, nb, 4)
+					}
+					f4(pk, wb, rowGroup*wb, acts, arb, as, n, out4[:len(out4)-1], ostride)
 					for i, v := range out4 {
 						if i%ostride >= rowGroup && v != 42 {
 							t.Fatalf("%s %s n=%d: 4-token kernel wrote outside its outputs (index %d)", ks.name, typ, n, i)
@@ -84,11 +88,11 @@ func TestDotRowsMatchDot(t *testing.T) {
 	}
 }
 
-// TestPackRowsQ4_0: packRows' Q4_0 layout puts each row's scale and quants
-// where the kernels read them, and the generic layout is kept for other
-// block sizes.
+// TestPackRowsQ4_0: packRows' Q4_0 and Q8_0 layouts put each row's scale
+// and quants where the kernels read them, and the generic layout is kept
+// for other block sizes.
 func TestPackRowsQ4_0(t *testing.T) {
-	for _, wb := range []int{18, 34} {
+	for _, wb := range []int{18, 34, 22} {
 		const nb = 3
 		rb := nb * wb
 		src := make([]byte, 2*rowGroup*rb)
@@ -102,13 +106,18 @@ func TestPackRowsQ4_0(t *testing.T) {
 			for b := 0; b < nb; b++ {
 				blk := src[row*rb+b*wb : row*rb+(b+1)*wb]
 				var got []byte
-				if wb == 18 {
+				switch wb {
+				case 18:
 					o := g + b*rowGroup*18
 					got = append(got, dst[o+2*r:o+2*r+2]...)
 					for k := 0; k < 4; k++ {
 						got = append(got, dst[o+16+32*k+4*r:o+16+32*k+4*r+4]...)
 					}
-				} else {
+				case 34:
+					o := g + b*rowGroup*34
+					got = append(got, dst[o+2*r:o+2*r+2]...)
+					got = append(got, dst[o+16+32*r:o+16+32*r+32]...)
+				default:
 					got = dst[g+(b*rowGroup+r)*wb : g+(b*rowGroup+r+1)*wb]
 				}
 				if string(got) != string(blk) {

@@ -20,8 +20,9 @@ type (
 	// sums are independent, so they can share vectors and read a once).
 	dotRowsFunc func(w []byte, wstride, bstep int, a []byte, n int, out []float32)
 	// dotRows4Func is dotRowsFunc for four activation rows astride bytes
-	// apart: out[t*ostride+r] for t < 4, r < rowGroup.
-	dotRows4Func func(w []byte, wstride, bstep int, a []byte, astride, n int, out []float32, ostride int)
+	// apart: out[t*ostride+r] for t < 4, r < rowGroup. as: for Q8_0
+	// activations, their block scales as floats (actScales' layout).
+	dotRows4Func func(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride int)
 	// dotR4Func computes out[r] = dot(w[r*wstride:], a, n) for r < 4 on
 	// plain rows, bit for bit as four dotFunc calls: the rows' independent
 	// sums interleave, hiding each one's latency, and a is read once.
@@ -57,7 +58,8 @@ type kernelSet struct {
 	// dotBatch: optional dots MatMul uses instead of dot for two or more
 	// tokens when the row length is a multiple of 16 (llama.cpp sums such
 	// float batches with tinyBLAS, in another order than vec_dot).
-	dotBatch [maxType]dotFunc
+	dotBatch  [maxType]dotFunc
+	dot4Batch [maxType]dot4Func // optional 4-token dotBatch (one weight row, four tokens)
 	// dotPlain, dot4Plain: optional dots for weights whose row count is not
 	// a multiple of 8, which llama.cpp leaves alone where it repacks the
 	// rest at load (Q4_0 on x86: dot and dot4 follow its repacked gemv,

@@ -84,7 +84,11 @@ func (m *matmulTask) runPacked(start, end int) {
 		t := 0
 		if m.dotRows4 != nil {
 			for ; t+4 <= m.nTok; t += 4 {
-				m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+4)*m.arb], m.arb, m.cols, m.dst[t*m.rows+r0:], m.rows)
+				var as []float32
+				if m.ascale != nil {
+					as = m.ascale[t*(m.cols/32):]
+				}
+				m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+4)*m.arb], m.arb, as, m.cols, m.dst[t*m.rows+r0:], m.rows)
 			}
 		}
 		for ; t < m.nTok; t++ {
@@ -297,7 +301,7 @@ func (m *matmulTask) set(p *Pool, ks *kernelSet, dst []float32, w *tensor.Tensor
 	// llamafile_sgemm (tinyBLAS) takes batches whose weight has a multiple
 	// of 4 rows and a row length its vector width divides; else vec_dot.
 	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
-		dot, dotRows, dotR4, dotR2x4 = b, nil, nil, nil
+		dot, dot4, dotRows, dotR4, dotR2x4 = b, ks.dot4Batch[w.Type], nil, nil, nil
 	}
 	*m = matmulTask{
 		dot: dot, dot4: dot4, dotRows: dotRows, dotR4: dotR4, dotR2x4: dotR2x4, dst: dst, w: w.Data, wrb: w.RowBytes(),
@@ -311,12 +315,14 @@ func (m *matmulTask) set(p *Pool, ks *kernelSet, dst []float32, w *tensor.Tensor
 			m.ascale = p.actScales(act, arb, cols/32, nTok)
 		}
 	}
-	if ks.hugeCopy[w.Type] {
-		m.w = hugeData(w, rows, m.wrb)
-	}
 	if dotRows != nil && rows%rowGroup == 0 {
 		m.packed, m.w = true, packedData(w, rows, m.wrb, m.wb)
 		m.dotRows4 = ks.dotRows4[w.Type]
+		if m.dotRows4 != nil && nTok >= 4 && ActivationType(w.Type) == tensor.Q8_0 && m.ascale == nil {
+			m.ascale = p.actScales(act, arb, cols/32, nTok)
+		}
+	} else if ks.hugeCopy[w.Type] {
+		m.w = hugeData(w, rows, m.wrb)
 	}
 }
 

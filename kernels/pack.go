@@ -21,7 +21,9 @@ import (
 // scales (row order) then four 32-byte quarters, quarter k holding quant
 // bytes 4k..4k+3 of each row in row order (llama.cpp's block_q4_0x8 with
 // 4-byte interleave), so the kernel converts the scales with one
-// instruction and sums the rows' products without horizontal adds.
+// instruction and sums the rows' products without horizontal adds. Q8_0
+// likewise: a block's eight scales (16 bytes), then each row's 32 quants
+// in row order (272 bytes).
 
 // packRows writes src's rows (rows of rb bytes, blocks of wb bytes, rows
 // a multiple of rowGroup) to dst in the packed layout.
@@ -39,6 +41,20 @@ func packRows(dst, src []byte, rows, rb, wb int) {
 					*(*[4]byte)(o[48+4*r:]) = *(*[4]byte)(i[6:])
 					*(*[4]byte)(o[80+4*r:]) = *(*[4]byte)(i[10:])
 					*(*[4]byte)(o[112+4*r:]) = *(*[4]byte)(i[14:])
+				}
+			}
+		}
+		return
+	}
+	if wb == 34 { // Q8_0: a block's eight scales, then the rows' 32 quants each
+		for g := 0; g < rows; g += rowGroup {
+			in, out := src[g*rb:(g+rowGroup)*rb], dst[g*rb:(g+rowGroup)*rb]
+			for b := 0; b < nb; b++ {
+				o := (*[rowGroup * 34]byte)(out[b*rowGroup*34:])
+				for r := 0; r < rowGroup; r++ {
+					i := (*[34]byte)(in[r*rb+b*34:])
+					*(*[2]byte)(o[2*r:]) = *(*[2]byte)(i[0:])
+					*(*[32]byte)(o[16+32*r:]) = *(*[32]byte)(i[2:])
 				}
 			}
 		}
