@@ -1,0 +1,45 @@
+//go:build !purego
+
+package kernels
+
+// dotF16Tinyx4 (dotf16batch_amd64.s) computes, for t < 4,
+//
+//	out[t*ostride] = dotF16Tiny(w, a + t*stride bytes, n)
+//
+// bit for bit, converting each weight vector once for the four tokens.
+// n must be a positive multiple of 16.
+//
+//go:noescape
+func dotF16Tinyx4(w, a *uint16, stride, n int, out *float32, ostride int)
+
+// dotBF16Tinyx4AVX2 (dotf16batch_amd64.s) is dotBF16TinyAVX2 for four
+// tokens: out[t*ostride] = dotBF16TinyAVX2(w, a + t*stride bytes, n32),
+// bit for bit. n32 ≥ 1 steps of 32 values.
+//
+//go:noescape
+func dotBF16Tinyx4AVX2(w, a *uint16, stride, n32 int, out *float32, ostride int)
+
+// dotF16TinyRow4 is the dot4Func of dotF16TinyRow.
+func dotF16TinyRow4(w, a []byte, stride, n int, out []float32, ostride int) {
+	_ = out[3*ostride]
+	if n == 0 {
+		out[0], out[ostride], out[2*ostride], out[3*ostride] = 0, 0, 0, 0
+		return
+	}
+	_ = a[3*stride+2*n-1]
+	dotF16Tinyx4(u16s(w, n), u16s(a, n), stride, n, &out[0], ostride)
+}
+
+// dotBF16DpTinyAsm4 is the dot4Func of dotBF16DpTinyAsm (rows it hands to
+// dotBF16Dp go there token by token).
+func dotBF16DpTinyAsm4(w, a []byte, stride, n int, out []float32, ostride int) {
+	_ = out[3*ostride]
+	if n%32 != 0 || n == 0 {
+		for t := range 4 {
+			out[t*ostride] = dotBF16DpTinyAsm(w, a[t*stride:], n)
+		}
+		return
+	}
+	_ = a[3*stride+2*n-1]
+	dotBF16Tinyx4AVX2(u16s(w, n), u16s(a, n), stride, n/32, &out[0], ostride)
+}

@@ -1,0 +1,162 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// One F16 weight row against four F16 activation rows (then the same for
+// BF16), each output summed exactly as dotF16Tiny (dotfloat_amd64.s) sums it: a 16-lane accumulator
+// emulated by two ymm halves (lanes 0-7 and 8-15), one FMA per half per
+// 16 values along the row, then the halves added and the zmm reduction.
+// The weight vector is converted once per step for all four tokens; the
+// four outputs' chains are independent, so their FMAs interleave.
+
+// HSUM8 is _mm512_reduce_add_ps after the two halves were added (see
+// dotfloat_amd64.s).
+#define HSUM8(Y, X, T) \
+	VEXTRACTF128 $1, Y, T; \
+	VADDPS       X, T, X;  \
+	VMOVHLPS     X, X, T;  \
+	VADDPS       T, X, X;  \
+	VMOVSHDUP    X, T;     \
+	VADDSS       T, X, X
+
+// func dotF16Tinyx4(w, a *uint16, stride, n int, out *float32, ostride int)
+// stride: bytes between activation rows; ostride: floats between outputs;
+// n: a multiple of 16, at least 16.
+TEXT ·dotF16Tinyx4(SB), NOSPLIT, $0-48
+	MOVQ   w+0(FP), SI
+	MOVQ   a+8(FP), DI
+	MOVQ   stride+16(FP), BX
+	MOVQ   n+24(FP), CX
+	LEAQ   (BX)(BX*2), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	SHRQ   $4, CX
+	JZ     done
+
+loop:
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VCVTPH2PS   (DI), Y10
+	VCVTPH2PS   16(DI), Y11
+	VCVTPH2PS   (DI)(BX*1), Y12
+	VCVTPH2PS   16(DI)(BX*1), Y13
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y9, Y1
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y13, Y9, Y3
+	VCVTPH2PS   (DI)(BX*2), Y14
+	VCVTPH2PS   16(DI)(BX*2), Y15
+	VCVTPH2PS   (DI)(R8*1), Y10
+	VCVTPH2PS   16(DI)(R8*1), Y11
+	VFMADD231PS Y14, Y8, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y10, Y8, Y6
+	VFMADD231PS Y11, Y9, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         loop
+
+done:
+	MOVQ   out+32(FP), DI
+	MOVQ   ostride+40(FP), BX
+	SHLQ   $2, BX
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	HSUM8(Y0, X0, X8)
+	HSUM8(Y2, X2, X9)
+	HSUM8(Y4, X4, X10)
+	HSUM8(Y6, X6, X11)
+	VMOVSS X0, (DI)
+	VMOVSS X2, (DI)(BX*1)
+	VMOVSS X4, (DI)(BX*2)
+	LEAQ   (BX)(BX*2), BX
+	VMOVSS X6, (DI)(BX*1)
+	VZEROUPPER
+	RET
+
+// BF16TOK is dotBF16TinyAVX2's DPSTEP for one token's 32 bytes at M,
+// with the weight's odd (WO, masked) and even (WE, shifted) values
+// already split: the same products, operand order and adds.
+#define BF16TOK(M, WO, WE, ACC) \
+	VMOVDQU M, Y12;         \
+	VPSLLD  $16, Y12, Y13;  \
+	VMULPS  Y13, WE, Y13;   \
+	VPAND   Y15, Y12, Y12;  \
+	VMULPS  Y12, WO, Y12;   \
+	VADDPS  Y12, ACC, ACC;  \
+	VADDPS  Y13, ACC, ACC
+
+// REDUCE16 is _mm512_reduce_add_ps of the 16 lanes LO (0..7), HI (8..15),
+// left in the low float of X(LO), as in dotbf16_amd64.s.
+#define REDUCE16(LO, HI, X, T) \
+	VADDPS       HI, LO, LO; \
+	VEXTRACTF128 $1, LO, T;  \
+	VADDPS       X, T, X;    \
+	VMOVHLPS     X, X, T;    \
+	VADDPS       T, X, X;    \
+	VMOVSHDUP    X, T;       \
+	VADDSS       T, X, X
+
+// func dotBF16Tinyx4AVX2(w, a *uint16, stride, n32 int, out *float32, ostride int)
+// dotBF16TinyAVX2 (dotbf16_amd64.s) for four tokens: n32 ≥ 1 steps of 32
+// values, activation rows stride bytes apart, outputs ostride floats.
+TEXT ·dotBF16Tinyx4AVX2(SB), NOSPLIT, $0-48
+	MOVQ     w+0(FP), SI
+	MOVQ     a+8(FP), DI
+	MOVQ     stride+16(FP), BX
+	MOVQ     n32+24(FP), CX
+	LEAQ     (BX)(BX*2), R8
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	VPCMPEQD Y15, Y15, Y15
+	VPSLLD   $16, Y15, Y15
+
+bloop:
+	VMOVDQU (SI), Y8
+	VMOVDQU 32(SI), Y10
+	VPSLLD  $16, Y8, Y9
+	VPSLLD  $16, Y10, Y11
+	VPAND   Y15, Y8, Y8
+	VPAND   Y15, Y10, Y10
+	BF16TOK((DI), Y8, Y9, Y0)
+	BF16TOK(32(DI), Y10, Y11, Y1)
+	BF16TOK((DI)(BX*1), Y8, Y9, Y2)
+	BF16TOK(32(DI)(BX*1), Y10, Y11, Y3)
+	BF16TOK((DI)(BX*2), Y8, Y9, Y4)
+	BF16TOK(32(DI)(BX*2), Y10, Y11, Y5)
+	BF16TOK((DI)(R8*1), Y8, Y9, Y6)
+	BF16TOK(32(DI)(R8*1), Y10, Y11, Y7)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     bloop
+
+	MOVQ out+32(FP), DI
+	MOVQ ostride+40(FP), BX
+	SHLQ $2, BX
+	REDUCE16(Y0, Y1, X0, X8)
+	REDUCE16(Y2, Y3, X2, X9)
+	REDUCE16(Y4, Y5, X4, X10)
+	REDUCE16(Y6, Y7, X6, X11)
+	VMOVSS X0, (DI)
+	VMOVSS X2, (DI)(BX*1)
+	VMOVSS X4, (DI)(BX*2)
+	LEAQ   (BX)(BX*2), BX
+	VMOVSS X6, (DI)(BX*1)
+	VZEROUPPER
+	RET
