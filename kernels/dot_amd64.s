@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX2 quantized dots. Each keeps eight float32 lane sums in one
 // accumulator (one block at a time, so the 4-token kernels in dotx4_amd64.s
@@ -9,29 +10,6 @@
 // a·sign(w) signed, so int8×int8 pairs fit int16), widened to int32,
 // converted, and multiply-added with the block's scale product. Results
 // differ from the generic Go only in float rounding order.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
-
-// BCAST8 sets every byte of Y to the byte value v (via scratch GPR R).
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 // SCALEPROD sets Y to f16(wd)·f16(ad) in all lanes, widening the halves
 // through f16Table (R9): two loads beat two VCVTPH2PS on the shuffle

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // One F16 weight row against four F16 activation rows (then the same for
 // BF16), each output summed exactly as dotF16Tiny (dotfloat_amd64.s) sums it: a 16-lane accumulator
@@ -8,16 +9,6 @@
 // 16 values along the row, then the halves added and the zmm reduction.
 // The weight vector is converted once per step for all four tokens; the
 // four outputs' chains are independent, so their FMAs interleave.
-
-// HSUM8 is _mm512_reduce_add_ps after the two halves were added (see
-// dotfloat_amd64.s).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
 
 // func dotF16Tinyx4(w, a *uint16, stride, n int, out *float32, ostride int)
 // stride: bytes between activation rows; ostride: floats between outputs;

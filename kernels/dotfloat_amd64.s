@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // F32 and F16 weight-row dots in the order llama.cpp summed them on the
 // AVX-512 machine that made the reference logits, with each 16-lane zmm
@@ -15,14 +16,6 @@
 //
 // _mm512_reduce_add_ps adds the 256-bit halves, then the 128-bit halves,
 // then lanes 0+2 and 1+3, then those two: HSUM8 of (lo + hi).
-
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
 
 #define ZERO8 \
 	VXORPS Y0, Y0, Y0; \

@@ -1,34 +1,13 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX2 Q2_K and Q3_K dots against Q8_K. Both walk a super-block as two
 // halves of 128 values, four 32-value steps each; step s of half h takes
 // bits 2s..2s+1 of the 32 quant bytes at h, pairs them with q8 via
 // VPMADDUBSW, and weights each 16-value half with its own scale (scale
 // index 8h+2s and 8h+2s+1, int16 at 0(SP)) via VPMADDWD into Y15.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 #define SCALEPAIR(sidx) \
 	VPBROADCASTW (2*sidx)(SP), X9;    \

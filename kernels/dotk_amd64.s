@@ -1,33 +1,12 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX2 K-quant dots against Q8_K (292-byte blocks: f32 d at 0, 256 int8 at
 // 4, 16 int16 bsums at 260). Per super-block the integer sums are exact
 // (scale·VPMADDUBSW pairs via VPMADDWD into int32 lanes), then multiplied by
 // the float scale product into eight float32 lanes.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 // Q4_K: 64 values per step j: low nibbles of 32 bytes with scale 2j, high
 // nibbles with scale 2j+1 (scales as int16 at 16(SP)).

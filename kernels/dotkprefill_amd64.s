@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // 2-row × 4-token AVX2 dots for prefill (Q4_K, Q6_K): two weight rows
 // (w, w+wstride) against four Q8_K activation rows (a + t·astride). Each
@@ -44,23 +45,6 @@ GLOBL kp6sc<>(SB), RODATA|NOPTR, $128
 
 DATA kp6c32<>+0(SB)/4, $0x20202020
 GLOBL kp6c32<>(SB), RODATA|NOPTR, $4
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
 
 // FLANES adds the float lanes of one row and token: F += (Y12·D)·float(A)
 // (D the row's d, Y12 the token's y.d), as dotQ4_KAVX2 and dotQ6_KAVX2 do.

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // Four-row K-quant dots against one Q8_K activation row (mat·vec, decode).
 // Row r of out is, bit for bit, the 1-row kernel of dotk_amd64.s on the
@@ -30,20 +31,6 @@ pfdist:              \
 	ADDQ BX, R8;     \
 	JMP  pfdist;     \
 pfdone:
-
-// HSUM8 as in dotk_amd64.s (ggml's hsum_float_8 order).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 // Q4XPROD is the first half of Q4KSTEP of dotk_amd64.s for the rows at
 // WA and WB: the low and high nibbles of the 32 bytes at 16+32j times q8

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // 4-token AVX2 dots for prefill (Q4_K, Q5_K): one weight row against four
 // activation rows (a, a+stride, a+2·stride, a+3·stride), decoding each
@@ -8,28 +9,6 @@
 // 1-token kernel and apply the same float operations in the same order,
 // so MatMul's results do not depend on how tokens are grouped (the tests
 // check this bit for bit). Generated once by a script, then kept by hand.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 // func dotQ4_Kx4AVX2(w, a *byte, stride, nb int, out *float32, ostride int)
 TEXT ·dotQ4_Kx4AVX2(SB), NOSPLIT, $224-48

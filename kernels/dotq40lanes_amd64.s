@@ -1,25 +1,13 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // Q4_0 dots in ggml_vec_dot_q4_0_q8_0's AVX2 order, for weights llama.cpp
 // does not repack (rows not a multiple of 8): per block eight int32 lanes
 // of four consecutive products, each converted and FMA'd with the block's
 // scale product into its float lane; hsum_float_8 at the end. The 4-token
 // kernel reproduces the 1-token one bit for bit.
-
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 #define Q4_0LANES(off, aoff) \
 	VBROADCASTI128 (2+off)(SI), Y1; \

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // Multi-row Q8_0 dots. dotQ8_0AVX2 is one chain of dependent FMAs (one a
 // block), so it waits on FMA latency; these kernels run several rows'
@@ -8,16 +9,6 @@
 // kernel forms it: same int32 lanes, same scale product, same FMA into
 // eight float lanes per block, same final horizontal sum. Only the
 // interleaving of independent sums changes, so results are bit-identical.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
 
 // Q8ROW adds one row's block (quants at wq, scale at wd) against the activation block in Y4
 // (scale f16(a.d) broadcast in Y5) into ACC, with temporaries W, U, P, S.

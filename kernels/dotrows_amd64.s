@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // 8-row AVX2 Q4_0 dots over packed weights (see packRows): a group's
 // 144-byte block holds the eight rows' f16 scales, then four 32-byte
@@ -18,11 +19,6 @@
 // The integers stay exact in int16: a row's word sums 16 products q·a
 // (q ≤ 15, |a| ≤ 128: ≤ 30720), less their share of 8·Σa (≤ 16384), and
 // VPMADDWD adds the row's two words in int32.
-
-#define BCAST8(v, R, X, Y) \
-	MOVL         v, R;    \
-	VMOVD        R, X;    \
-	VPBROADCASTD X, Y
 
 // Q4_0CORR sets C to the −8 offset's share of each row word, 8·Σa over
 // a[i] with i mod 4 in {0,1} (even words) or {2,3} (odd words), from the

@@ -1,26 +1,10 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX2+FMA+F16C float kernels over n8 = n &^ 7 elements (the Go wrappers
 // do the last n%8). Dots and sums keep four 8-lane float32 accumulators.
-
-// HSUM8 leaves the sum of Y's eight floats in the low lane of X, in
-// ggml's hsum_float_8 order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-#define HSUM8(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       X, T, X;  \
-	VMOVHLPS     X, X, T;  \
-	VADDPS       T, X, X;  \
-	VMOVSHDUP    X, T;     \
-	VADDSS       T, X, X
-
-// HSUM4 is the same for the four floats of X: (x0+x2) + (x1+x3).
-#define HSUM4(X, T) \
-	VMOVHLPS  X, X, T; \
-	VADDPS    T, X, X; \
-	VMOVSHDUP X, T;    \
-	VADDSS    T, X, X
 
 #define REDUCE4 \
 	VADDPS Y1, Y0, Y0; \
