@@ -10,6 +10,41 @@
 // eight float lanes per block, same final horizontal sum. Only the
 // interleaving of independent sums changes, so results are bit-identical.
 
+// ZERO8 clears the accumulators Y0-Y7.
+#define ZERO8 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7
+
+// STORE2X4 writes the 2-row 4-token sums (row 0 in Y0-Y3, row 1 in Y4-Y7,
+// by token) to AX[t·DX/4 + r], DX the output stride in floats.
+#define STORE2X4 \
+	SHLQ  $2, DX;          \
+	HSUM8(Y0, X0, X15);    \
+	MOVSS X0, (AX);        \
+	HSUM8(Y4, X4, X15);    \
+	MOVSS X4, 4(AX);       \
+	ADDQ  DX, AX;          \
+	HSUM8(Y1, X1, X15);    \
+	MOVSS X1, (AX);        \
+	HSUM8(Y5, X5, X15);    \
+	MOVSS X5, 4(AX);       \
+	ADDQ  DX, AX;          \
+	HSUM8(Y2, X2, X15);    \
+	MOVSS X2, (AX);        \
+	HSUM8(Y6, X6, X15);    \
+	MOVSS X6, 4(AX);       \
+	ADDQ  DX, AX;          \
+	HSUM8(Y3, X3, X15);    \
+	MOVSS X3, (AX);        \
+	HSUM8(Y7, X7, X15);    \
+	MOVSS X7, 4(AX)
+
 // Q8ROW adds one row's block (quants at wq, scale at wd) against the activation block in Y4
 // (scale f16(a.d) broadcast in Y5) into ACC, with temporaries W, U, P, S.
 #define Q8ROW(wq, wd, ACC, W, U, P, S) \
@@ -98,14 +133,7 @@ TEXT ·dotQ8_0x2rx4AVX2(SB), NOSPLIT, $32-64
 	MOVQ     nb+40(FP), CX
 	LEAQ     (BX)(BX*2), R13
 	MOVQ     ·f16Table(SB), R9
-	VXORPS   Y0, Y0, Y0
-	VXORPS   Y1, Y1, Y1
-	VXORPS   Y2, Y2, Y2
-	VXORPS   Y3, Y3, Y3
-	VXORPS   Y4, Y4, Y4
-	VXORPS   Y5, Y5, Y5
-	VXORPS   Y6, Y6, Y6
-	VXORPS   Y7, Y7, Y7
+	ZERO8
 	VPCMPEQW Y13, Y13, Y13
 	VPSRLW   $15, Y13, Y13
 
@@ -143,26 +171,7 @@ q80x2rx4loop:
 
 	MOVQ out+48(FP), AX
 	MOVQ ostride+56(FP), DX
-	SHLQ $2, DX
-	HSUM8(Y0, X0, X15)
-	MOVSS X0, (AX)
-	HSUM8(Y4, X4, X15)
-	MOVSS X4, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y1, X1, X15)
-	MOVSS X1, (AX)
-	HSUM8(Y5, X5, X15)
-	MOVSS X5, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y2, X2, X15)
-	MOVSS X2, (AX)
-	HSUM8(Y6, X6, X15)
-	MOVSS X6, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y3, X3, X15)
-	MOVSS X3, (AX)
-	HSUM8(Y7, X7, X15)
-	MOVSS X7, 4(AX)
+	STORE2X4
 	VZEROUPPER
 	RET
 
@@ -191,14 +200,7 @@ TEXT ·dotQ8_0x8rAVX2(SB), NOSPLIT, $32-32
 	MOVQ     a+8(FP), DI
 	MOVQ     nb+16(FP), CX
 	MOVQ     ·f16Table(SB), R9
-	VXORPS   Y0, Y0, Y0
-	VXORPS   Y1, Y1, Y1
-	VXORPS   Y2, Y2, Y2
-	VXORPS   Y3, Y3, Y3
-	VXORPS   Y4, Y4, Y4
-	VXORPS   Y5, Y5, Y5
-	VXORPS   Y6, Y6, Y6
-	VXORPS   Y7, Y7, Y7
+	ZERO8
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW   $15, Y15, Y15
 
@@ -259,14 +261,7 @@ TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-64
 	MOVQ     nb+40(FP), CX
 	LEAQ     (BX)(BX*2), R13
 	MOVQ     ·f16Table(SB), R9
-	VXORPS   Y0, Y0, Y0
-	VXORPS   Y1, Y1, Y1
-	VXORPS   Y2, Y2, Y2
-	VXORPS   Y3, Y3, Y3
-	VXORPS   Y4, Y4, Y4
-	VXORPS   Y5, Y5, Y5
-	VXORPS   Y6, Y6, Y6
-	VXORPS   Y7, Y7, Y7
+	ZERO8
 	VPCMPEQW Y13, Y13, Y13
 	VPSRLW   $15, Y13, Y13
 
@@ -304,25 +299,6 @@ q80p2rx4loop:
 
 	MOVQ out+48(FP), AX
 	MOVQ ostride+56(FP), DX
-	SHLQ $2, DX
-	HSUM8(Y0, X0, X15)
-	MOVSS X0, (AX)
-	HSUM8(Y4, X4, X15)
-	MOVSS X4, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y1, X1, X15)
-	MOVSS X1, (AX)
-	HSUM8(Y5, X5, X15)
-	MOVSS X5, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y2, X2, X15)
-	MOVSS X2, (AX)
-	HSUM8(Y6, X6, X15)
-	MOVSS X6, 4(AX)
-	ADDQ DX, AX
-	HSUM8(Y3, X3, X15)
-	MOVSS X3, (AX)
-	HSUM8(Y7, X7, X15)
-	MOVSS X7, 4(AX)
+	STORE2X4
 	VZEROUPPER
 	RET
