@@ -173,13 +173,15 @@ GLOBL kp6c32<>(SB), RODATA|NOPTR, $4
 	VSUBSS  X4, X0, X0; \
 	MOVSS   X0, off(AX)
 
-// func dotQ4_Kx2rx4AVX2(w *byte, wstride int, a *byte, astride, nb int, out *float32, ostride int)
-TEXT ·dotQ4_Kx2rx4AVX2(SB), NOSPLIT, $448-56
+// func dotQ4_Kx2rx4AVX2(w *byte, wstride, bstep int, a *byte, astride, nb int, out *float32, ostride int)
+TEXT ·dotQ4_Kx2rx4AVX2(SB), NOSPLIT, $456-64
 	MOVQ    w+0(FP), SI
 	MOVQ    wstride+8(FP), R14
-	MOVQ    a+16(FP), DI
-	MOVQ    astride+24(FP), BX
-	MOVQ    nb+32(FP), CX
+	MOVQ    bstep+16(FP), AX
+	MOVQ    AX, 448(SP)
+	MOVQ    a+24(FP), DI
+	MOVQ    astride+32(FP), BX
+	MOVQ    nb+40(FP), CX
 	LEAQ    (BX)(BX*2), R13
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 64(SP)
@@ -231,13 +233,13 @@ q4kx2rx4loop:
 	VBROADCASTSS (DI)(R13*1), Y12
 	FLANES(Y14, Y3, 160)
 	FLANES(Y15, Y7, 288)
-	ADDQ $144, SI
+	ADDQ 448(SP), SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4kx2rx4loop
 
-	MOVQ out+40(FP), AX
-	MOVQ ostride+48(FP), DX
+	MOVQ out+48(FP), AX
+	MOVQ ostride+56(FP), DX
 	SHLQ $2, DX
 	Q4KOUT(64, 320, 0)
 	Q4KOUT(192, 384, 4)
@@ -353,13 +355,15 @@ q4kx2rx4loop:
 	Q6KSC((32+16*h), 96, Y11);                         \
 	Q6KTOKS(Q6KTOK, (100+128*h))
 
-// func dotQ6_Kx2rx4AVX2(w *byte, wstride int, a *byte, astride, nb int, out *float32, ostride int)
-TEXT ·dotQ6_Kx2rx4AVX2(SB), NOSPLIT, $320-56
+// func dotQ6_Kx2rx4AVX2(w *byte, wstride, bstep int, a *byte, astride, nb int, out *float32, ostride int)
+TEXT ·dotQ6_Kx2rx4AVX2(SB), NOSPLIT, $328-64
 	MOVQ         w+0(FP), SI
 	MOVQ         wstride+8(FP), R14
-	MOVQ         a+16(FP), DI
-	MOVQ         astride+24(FP), BX
-	MOVQ         nb+32(FP), CX
+	MOVQ         bstep+16(FP), AX
+	MOVQ         AX, 320(SP)
+	MOVQ         a+24(FP), DI
+	MOVQ         astride+32(FP), BX
+	MOVQ         nb+40(FP), CX
 	LEAQ         (BX)(BX*2), R13
 	VXORPS       Y0, Y0, Y0
 	VMOVUPS      Y0, 64(SP)
@@ -398,13 +402,13 @@ q6kx2rx4loop:
 	VBROADCASTSS (DI)(R13*1), Y12
 	FLANES(Y8, Y3, 160)
 	FLANES(Y9, Y7, 288)
-	ADDQ $210, SI
+	ADDQ 320(SP), SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q6kx2rx4loop
 
-	MOVQ out+40(FP), AX
-	MOVQ ostride+48(FP), DX
+	MOVQ out+48(FP), AX
+	MOVQ ostride+56(FP), DX
 	SHLQ $2, DX
 	VMOVUPS 64(SP), Y0
 	HSUM8(Y0, X0, X1)

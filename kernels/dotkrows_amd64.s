@@ -5,8 +5,10 @@
 
 // Four-row K-quant dots against one Q8_K activation row (mat·vec, decode).
 // Row r of out is, bit for bit, the 1-row kernel of dotk_amd64.s on the
-// row at w + r·wstride: the same int32 lanes a block, the same float
-// multiplies and FMAs into the same lanes, the same final reductions. What
+// row at w + r·wstride, its blocks bstep bytes apart (R14; R15 is 0: plain
+// rows have bstep = block size, packRows' groups 4·block size): the same
+// int32 lanes a block, the same float multiplies and FMAs into the same
+// lanes, the same final reductions. What
 // changes is what four rows share: the activation scale, bsums and 32·q8
 // sums are prepared once a block, the rows' scale bytes are unpacked four
 // rows at a time in vectors (one block ahead, so that work overlaps the
@@ -105,8 +107,8 @@ pfdone:
 	Q4XROW2(SI, R9, 32, Y0, Y1, 0, B);   \
 	Q4XROW2(R10, R11, 48, Y2, Y3, 16, B)
 
-// Q4XUNPACK unpacks the scales, d and dmin of the four rows' block at
-// woff (activation block at aoff) into the 96 bytes at B, and leaves
+// Q4XUNPACK unpacks the scales, d and dmin of the four rows' block IDX
+// bytes past the row pointers (activation block at aoff) into the 96 bytes at B, and leaves
 // mins·bsum pair sums in Y6 (int32 lanes 0,1 of each row: rows 0 1 | 2 3)
 // and Y9 (lanes 2,3), dmin·y.d for those lanes in Y10; Q4XHEAD adds them
 // to Y4, Y7 as the 1-row kernel adds X9 to X4. get_scale_min_k4 runs on
@@ -114,11 +116,11 @@ pfdone:
 // once: with T0 = dm a, T1 = b c (rows 0,1 | 2,3), P = b a and Cv = c c,
 // the low halves give the mins, the high halves the scales: P&0x3f,
 // (Cv>>{4,0})&0x0f | (P>>2)&0x30. Y13 is zero.
-#define Q4XUNPACK(woff, aoff, B) \
-	VMOVDQU      woff(SI), X5;                \
-	VINSERTI128  $1, woff(R10), Y5, Y5;       \
-	VMOVDQU      woff(R9), X6;                \
-	VINSERTI128  $1, woff(R11), Y6, Y6;       \
+#define Q4XUNPACK(IDX, aoff, B) \
+	VMOVDQU      (SI)(IDX*1), X5;             \
+	VINSERTI128  $1, (R10)(IDX*1), Y5, Y5;    \
+	VMOVDQU      (R9)(IDX*1), X6;             \
+	VINSERTI128  $1, (R11)(IDX*1), Y6, Y6;    \
 	VPUNPCKLDQ   Y6, Y5, Y8;                  \ // dm0 dm1 a0 a1 | dm2 dm3 a2 a3
 	VPUNPCKHDQ   Y6, Y5, Y5;                  \ // b0 b1 c0 c1 | ...
 	VPBLENDD     $0xcc, Y8, Y5, Y6;           \ // b0 b1 a0 a1 | ...
@@ -148,19 +150,21 @@ pfdone:
 	VPMADDWD     Y5, Y6, Y6;                  \ // lanes 0,1 of X9 of the 1-row kernel
 	VPMADDWD     Y11, Y9, Y9                    // lanes 2,3
 
-#define Q4XHEAD(woff, aoff, B) \
-	Q4XUNPACK(woff, aoff, B); \
+#define Q4XHEAD(IDX, aoff, B) \
+	Q4XUNPACK(IDX, aoff, B); \
 	VCVTDQ2PS   Y6, Y6;       \
 	VCVTDQ2PS   Y9, Y9;       \
 	VFMADD231PS Y10, Y6, Y4;  \
 	VFMADD231PS Y10, Y9, Y7
 
-// func dotQ4_Kx4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
-TEXT ·dotQ4_Kx4rAVX2(SB), NOSPLIT, $192-40
+// func dotQ4_Kx4rAVX2(w *byte, wstride, bstep int, a *byte, nb int, out *float32)
+TEXT ·dotQ4_Kx4rAVX2(SB), NOSPLIT, $192-48
 	MOVQ   w+0(FP), SI
 	MOVQ   wstride+8(FP), BX
-	MOVQ   a+16(FP), DI
-	MOVQ   nb+24(FP), CX
+	MOVQ   bstep+16(FP), R14
+	XORQ   R15, R15
+	MOVQ   a+24(FP), DI
+	MOVQ   nb+32(FP), CX
 	LEAQ   (SI)(BX*1), R9
 	LEAQ   (R9)(BX*1), R10
 	LEAQ   (R10)(BX*1), R11
@@ -178,17 +182,17 @@ TEXT ·dotQ4_Kx4rAVX2(SB), NOSPLIT, $192-40
 
 	// The header of block b+1 is unpacked before block b's rows (double
 	// buffered at R12/R13), so its latency hides behind them.
-	Q4XHEAD(0, 0, R12)
+	Q4XHEAD(R15, 0, R12)
 
 q4kx4loop:
 	DECQ CX
 	JZ   q4kx4last
-	Q4XHEAD(144, 292, R13)
+	Q4XHEAD(R14, 292, R13)
 	Q4XROWS(R12)
-	ADDQ  $144, SI
-	ADDQ  $144, R9
-	ADDQ  $144, R10
-	ADDQ  $144, R11
+	ADDQ  R14, SI
+	ADDQ  R14, R9
+	ADDQ  R14, R10
+	ADDQ  R14, R11
 	ADDQ  $292, DI
 	XCHGQ R12, R13
 	JMP   q4kx4loop
@@ -204,7 +208,7 @@ q4kx4last:
 	VEXTRACTF128 $1, Y4, X7
 	VMOVHLPS     X4, X4, X6
 	VMOVHLPS     X7, X7, X8
-	MOVQ         out+32(FP), DX
+	MOVQ         out+40(FP), DX
 	HSUM8(Y0, X0, X5)
 	VSUBSS       X4, X0, X0
 	VMOVSS       X0, (DX)
@@ -282,20 +286,22 @@ q4kx4last:
 // four int32 lanes are summed (exact, in any order, as VPHADDD twice) into
 // both of its lanes in Y6, and one FMA adds them to Y4, whose lanes 0 2
 // 4 6 are the rows' X4 of the 1-row kernel.
-#define Q5XHEAD(woff, aoff, B) \
-	Q4XUNPACK(woff, aoff, B);    \
+#define Q5XHEAD(IDX, aoff, B) \
+	Q4XUNPACK(IDX, aoff, B);    \
 	VPADDD      Y9, Y6, Y6;      \
 	VPSHUFD     $0xb1, Y6, Y9;   \
 	VPADDD      Y9, Y6, Y6;      \
 	VCVTDQ2PS   Y6, Y6;          \
 	VFMADD231PS Y10, Y6, Y4
 
-// func dotQ5_Kx4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
-TEXT ·dotQ5_Kx4rAVX2(SB), NOSPLIT, $192-40
+// func dotQ5_Kx4rAVX2(w *byte, wstride, bstep int, a *byte, nb int, out *float32)
+TEXT ·dotQ5_Kx4rAVX2(SB), NOSPLIT, $192-48
 	MOVQ   w+0(FP), SI
 	MOVQ   wstride+8(FP), BX
-	MOVQ   a+16(FP), DI
-	MOVQ   nb+24(FP), CX
+	MOVQ   bstep+16(FP), R14
+	XORQ   R15, R15
+	MOVQ   a+24(FP), DI
+	MOVQ   nb+32(FP), CX
 	LEAQ   (SI)(BX*1), R9
 	LEAQ   (R9)(BX*1), R10
 	LEAQ   (R10)(BX*1), R11
@@ -311,17 +317,17 @@ TEXT ·dotQ5_Kx4rAVX2(SB), NOSPLIT, $192-40
 	BCAST8($0x0f0f0f0f, AX, X14, Y14)
 	BCAST8($0x10101010, AX, X12, Y12)
 
-	Q5XHEAD(0, 0, R12)
+	Q5XHEAD(R15, 0, R12)
 
 q5kx4loop:
 	DECQ CX
 	JZ   q5kx4last
-	Q5XHEAD(176, 292, R13)
+	Q5XHEAD(R14, 292, R13)
 	Q5XROWS(R12)
-	ADDQ  $176, SI
-	ADDQ  $176, R9
-	ADDQ  $176, R10
-	ADDQ  $176, R11
+	ADDQ  R14, SI
+	ADDQ  R14, R9
+	ADDQ  R14, R10
+	ADDQ  R14, R11
 	ADDQ  $292, DI
 	XCHGQ R12, R13
 	JMP   q5kx4loop
@@ -332,7 +338,7 @@ q5kx4last:
 	VEXTRACTF128 $1, Y4, X7
 	VMOVHLPS     X4, X4, X6
 	VMOVHLPS     X7, X7, X8
-	MOVQ         out+32(FP), DX
+	MOVQ         out+40(FP), DX
 	HSUM8(Y0, X0, X5)
 	VSUBSS       X4, X0, X0
 	VMOVSS       X0, (DX)
@@ -420,10 +426,11 @@ q5kx4last:
 	VPMADDUBSW (aoff+4+32*c)(DI), Y11, Y4; \
 	VMOVDQA    Y4, (32*c)(B)
 
-// Q6XHEAD fills the scratch at B for the four rows' block at woff
+// Q6XHEAD fills the scratch at B for the four rows' block IDX bytes past
+// the row pointers
 // (activation block at aoff): 32·q8 (the −32 offset), the rows' scales
 // and d·y.d.
-#define Q6XHEAD(woff, aoff, B) \
+#define Q6XHEAD(IDX, aoff, B) \
 	VMOVDQU      q6kword<>+128(SB), Y11; \
 	Q6XQ8(0, aoff, B);                 \
 	Q6XQ8(1, aoff, B);                 \
@@ -433,22 +440,22 @@ q5kx4last:
 	Q6XQ8(5, aoff, B);                 \
 	Q6XQ8(6, aoff, B);                 \
 	Q6XQ8(7, aoff, B);                 \
-	VPMOVSXBW    (woff+192)(SI), Y4;   \
+	VPMOVSXBW    192(SI)(IDX*1), Y4;   \
 	VMOVDQA      Y4, 256(B);           \
-	VPMOVSXBW    (woff+192)(R9), Y4;   \
+	VPMOVSXBW    192(R9)(IDX*1), Y4;   \
 	VMOVDQA      Y4, 288(B);           \
-	VPMOVSXBW    (woff+192)(R10), Y4;  \
+	VPMOVSXBW    192(R10)(IDX*1), Y4;  \
 	VMOVDQA      Y4, 320(B);           \
-	VPMOVSXBW    (woff+192)(R11), Y4;  \
+	VPMOVSXBW    192(R11)(IDX*1), Y4;  \
 	VMOVDQA      Y4, 352(B);           \
-	MOVWQZX      (woff+208)(SI), AX;   \
-	MOVWQZX      (woff+208)(R9), DX;   \
+	MOVWQZX      208(SI)(IDX*1), AX;   \
+	MOVWQZX      208(R9)(IDX*1), DX;   \
 	SHLQ         $16, DX;              \
 	ORQ          DX, AX;               \
-	MOVWQZX      (woff+208)(R10), DX;  \
+	MOVWQZX      208(R10)(IDX*1), DX;  \
 	SHLQ         $32, DX;              \
 	ORQ          DX, AX;               \
-	MOVWQZX      (woff+208)(R11), DX;  \
+	MOVWQZX      208(R11)(IDX*1), DX;  \
 	SHLQ         $48, DX;              \
 	ORQ          DX, AX;               \
 	VMOVQ        AX, X4;               \
@@ -463,12 +470,14 @@ q5kx4last:
 	Q6XROW(R10, 2, Y2, B); \
 	Q6XROW(R11, 3, Y3, B)
 
-// func dotQ6_Kx4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
-TEXT ·dotQ6_Kx4rAVX2(SB), $864-40
+// func dotQ6_Kx4rAVX2(w *byte, wstride, bstep int, a *byte, nb int, out *float32)
+TEXT ·dotQ6_Kx4rAVX2(SB), $864-48
 	MOVQ   w+0(FP), SI
 	MOVQ   wstride+8(FP), BX
-	MOVQ   a+16(FP), DI
-	MOVQ   nb+24(FP), CX
+	MOVQ   bstep+16(FP), R14
+	XORQ   R15, R15
+	MOVQ   a+24(FP), DI
+	MOVQ   nb+32(FP), CX
 	LEAQ   (SI)(BX*1), R9
 	LEAQ   (R9)(BX*1), R10
 	LEAQ   (R10)(BX*1), R11
@@ -489,17 +498,17 @@ TEXT ·dotQ6_Kx4rAVX2(SB), $864-40
 
 	// Block b+1's scratch is filled before block b's rows (double
 	// buffered at R12/R13), so its latency hides behind them.
-	Q6XHEAD(0, 0, R12)
+	Q6XHEAD(R15, 0, R12)
 
 q6kx4loop:
 	DECQ  CX
 	JZ    q6kx4last
-	Q6XHEAD(210, 292, R13)
+	Q6XHEAD(R14, 292, R13)
 	Q6XROWS(R12)
-	ADDQ  $210, SI
-	ADDQ  $210, R9
-	ADDQ  $210, R10
-	ADDQ  $210, R11
+	ADDQ  R14, SI
+	ADDQ  R14, R9
+	ADDQ  R14, R10
+	ADDQ  R14, R11
 	ADDQ  $292, DI
 	XCHGQ R12, R13
 	JMP   q6kx4loop
@@ -507,7 +516,7 @@ q6kx4loop:
 q6kx4last:
 	Q6XROWS(R12)
 
-	MOVQ   out+32(FP), DX
+	MOVQ   out+40(FP), DX
 	HSUM8(Y0, X0, X5)
 	VMOVSS X0, (DX)
 	HSUM8(Y1, X1, X5)

@@ -15,9 +15,9 @@ import (
 // kRows4 are the 4-row K-quant kernels of dotkrows_amd64.s, by type.
 func kRows4() map[tensor.Type]dotR4Func {
 	return map[tensor.Type]dotR4Func{
-		tensor.Q4_K: rowsAsm4(dotQ4_Kx4rAVX2, 256, 144, 292),
-		tensor.Q5_K: rowsAsm4(dotQ5_Kx4rAVX2, 256, 176, 292),
-		tensor.Q6_K: rowsAsm4(dotQ6_Kx4rAVX2, 256, 210, 292),
+		tensor.Q4_K: kRowsAsm4(dotQ4_Kx4rAVX2, 144),
+		tensor.Q5_K: kRowsAsm4(dotQ5_Kx4rAVX2, 176),
+		tensor.Q6_K: kRowsAsm4(dotQ6_Kx4rAVX2, 210),
 	}
 }
 

@@ -140,7 +140,7 @@ func TestMatMulRepacksReplacedData(t *testing.T) {
 			if kernelsFor(l).dotRows[typ] == nil {
 				continue
 			}
-			cols, rows := 64, 16
+			cols, rows := max(64, typ.BlockSize()), 16
 			w := randomTensor(rng, typ, cols, rows)
 			x := randomActs(rng, cols, false)
 			act := quantizeActs(kernelsFor(l), ActivationType(typ), x)

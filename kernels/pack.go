@@ -60,6 +60,21 @@ func packRows(dst, src []byte, rows, rb, wb int) {
 		}
 		return
 	}
+	if wb == 144 || wb == 210 { // Q4_K, Q6_K: two halves of four rows, each block by block
+		const sub = rowGroup / 2
+		for g := 0; g < rows; g += rowGroup {
+			for h := 0; h < 2; h++ {
+				out := dst[(g+h*sub)*rb : (g+(h+1)*sub)*rb]
+				for r := 0; r < sub; r++ {
+					row := src[(g+h*sub+r)*rb : (g+h*sub+r+1)*rb]
+					for b := 0; b < nb; b++ {
+						copy(out[(b*sub+r)*wb:(b*sub+r+1)*wb], row[b*wb:(b+1)*wb])
+					}
+				}
+			}
+		}
+		return
+	}
 	for g := 0; g < rows; g += rowGroup {
 		out := dst[g*rb : (g+rowGroup)*rb]
 		for r := 0; r < rowGroup; r++ {
