@@ -68,10 +68,10 @@ func kGroupRows(f func(w *byte, wstride, bstep int, a *byte, nb int, out *float3
 }
 
 func kGroupRows4(f func(w *byte, wstride, bstep int, a *byte, astride, nb int, out *float32, ostride int), wb int) dotRows4Func {
-	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride int) {
+	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
 		checkPacked(wstride, bstep, wb)
 		if n < 256 {
-			for t := range 4 {
+			for t := range ntok {
 				clear(out[t*ostride : t*ostride+rowGroup])
 			}
 			return
@@ -79,10 +79,12 @@ func kGroupRows4(f func(w *byte, wstride, bstep int, a *byte, astride, nb int, o
 		nb := n / 256
 		half := 4 * nb * wb
 		_ = w[2*half-1]
-		_ = a[3*astride+nb*292-1]
-		_ = out[3*ostride+rowGroup-1]
+		_ = a[(ntok-1)*astride+nb*292-1]
+		_ = out[(ntok-1)*ostride+rowGroup-1]
 		for r := 0; r < rowGroup; r += 2 {
-			f(&w[r/4*half+r%4*wb], wb, 4*wb, &a[0], astride, nb, &out[r], ostride)
+			for t := 0; t < ntok; t += 4 {
+				f(&w[r/4*half+r%4*wb], wb, 4*wb, &a[t*astride], astride, nb, &out[t*ostride+r], ostride)
+			}
 		}
 	}
 }

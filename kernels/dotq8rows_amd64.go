@@ -72,10 +72,10 @@ func dotQ8_0x8rAVX2(w, a *byte, nb int, out *float32)
 
 // dotQ8_0P2rx4AVX2 is dotQ8_0x2rx4AVX2 for two rows of a packed group,
 // their scales at ws (ws+2) and quants at wq (wq+32), blocks 272 bytes
-// apart.
+// apart; pf > 0 prefetches whole blocks pf bytes ahead.
 //
 //go:noescape
-func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride, pf int)
 
 // q8Rows and q8Rows4 are the packed Q8_0 group kernels in dotRowsFunc and
 // dotRows4Func form (wstride and bstep must be 34 and 8·34).
@@ -92,20 +92,26 @@ func q8Rows(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
 	dotQ8_0x8rAVX2(&w[0], &a[0], nb, &out[0])
 }
 
-func q8Rows4(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride int) {
+func q8Rows4(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int) {
 	checkPacked(wstride, bstep, 34)
 	if n < 32 {
-		for t := range 4 {
+		for t := range ntok {
 			clear(out[t*ostride : t*ostride+rowGroup])
 		}
 		return
 	}
 	nb := n / 32
 	_ = w[nb*rowGroup*34-1]
-	_ = a[3*astride+nb*34-1]
-	_ = as[4*nb-1]
-	_ = out[3*ostride+rowGroup-1]
+	_ = a[(ntok-1)*astride+nb*34-1]
+	_ = as[ntok*nb-1]
+	_ = out[(ntok-1)*ostride+rowGroup-1]
+	// Pairs of rows outer, tokens inner: a pair's lines stay in L1 for
+	// every token; the group's first pass prefetches it all.
+	pf := 4 * rowGroup * 34
 	for r := 0; r < rowGroup; r += 2 {
-		dotQ8_0P2rx4AVX2(&w[2*r], &w[16+32*r], &a[0], astride, &as[0], nb, &out[r], ostride)
+		for t := 0; t < ntok; t += 4 {
+			dotQ8_0P2rx4AVX2(&w[2*r], &w[16+32*r], &a[t*astride], astride, &as[t*nb], nb, &out[t*ostride+r], ostride, pf)
+			pf = 0
+		}
 	}
 }

@@ -248,17 +248,21 @@ q80x8rloop:
 	VZEROUPPER
 	RET
 
-// func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
+// func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride, pf int)
 //
 // dotQ8_0x2rx4AVX2 for rows r and r+1 of a packed group: their scales at
-// ws, ws+2 and quants at wq, wq+32, each block 272 bytes on.
-TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-64
+// ws, ws+2 and quants at wq, wq+32, each block 272 bytes on. pf > 0: also
+// prefetch each whole block pf bytes ahead (the group's first pass reads
+// only a fifth of each block, too sparse for the hardware prefetchers;
+// later passes find the group in cache).
+TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-72
 	MOVQ     ws+0(FP), SI
 	MOVQ     wq+8(FP), R8
 	MOVQ     a+16(FP), DI
 	MOVQ     astride+24(FP), BX
 	MOVQ     as+32(FP), R12
 	MOVQ     nb+40(FP), CX
+	MOVQ     pf+64(FP), R10
 	LEAQ     (BX)(BX*2), R13
 	MOVQ     ·f16Table(SB), R9
 	ZERO8
@@ -266,6 +270,15 @@ TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-64
 	VPSRLW   $15, Y13, Y13
 
 q80p2rx4loop:
+	TESTQ        R10, R10
+	JZ           q80p2rx4nopf
+	PREFETCHT0   0(SI)(R10*1)
+	PREFETCHT0   64(SI)(R10*1)
+	PREFETCHT0   128(SI)(R10*1)
+	PREFETCHT0   192(SI)(R10*1)
+	PREFETCHT0   256(SI)(R10*1)
+
+q80p2rx4nopf:
 	MOVWLZX      (SI), AX
 	VBROADCASTSS (R9)(AX*4), X14
 	MOVWLZX      2(SI), AX

@@ -26,19 +26,21 @@ func checkPacked(wstride, bstep, wb int) {
 
 // blocksAsmRows4 wraps a 4-token packed 8-row kernel like blocksAsmRows.
 func blocksAsmRows4(f func(w, a *byte, astride, nb int, out *float32, ostride int), bs, wb, ab int) dotRows4Func {
-	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride int) {
+	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
 		checkPacked(wstride, bstep, wb)
 		if n < bs {
-			for t := range 4 {
+			for t := range ntok {
 				clear(out[t*ostride : t*ostride+rowGroup])
 			}
 			return
 		}
 		nb := n / bs
 		_ = w[nb*rowGroup*wb-1]
-		_ = a[3*astride+nb*ab-1]
-		_ = out[3*ostride+rowGroup-1]
-		f(&w[0], &a[0], astride, nb, &out[0], ostride)
+		_ = a[(ntok-1)*astride+nb*ab-1]
+		_ = out[(ntok-1)*ostride+rowGroup-1]
+		for t := 0; t < ntok; t += 4 {
+			f(&w[0], &a[t*astride], astride, nb, &out[t*ostride], ostride)
+		}
 	}
 }
 

@@ -67,7 +67,7 @@ func TestDotRowsMatchDot(t *testing.T) {
 					if at == tensor.Q8_0 && nb > 0 {
 						as = (&Pool{}).actScales(acts, arb, nb, 4)
 					}
-					f4(pk, wb, rowGroup*wb, acts, arb, as, n, out4[:len(out4)-1], ostride)
+					f4(pk, wb, rowGroup*wb, acts, arb, as, n, out4[:len(out4)-1], ostride, 4)
 					for i, v := range out4 {
 						if i%ostride >= rowGroup && v != 42 {
 							t.Fatalf("%s %s n=%d: 4-token kernel wrote outside its outputs (index %d)", ks.name, typ, n, i)

@@ -82,14 +82,9 @@ func (m *matmulTask) runPacked(start, end int) {
 	for r0 := start; r0 < end; r0 += rowGroup {
 		w := m.w[r0*m.wrb : (r0+rowGroup)*m.wrb]
 		t := 0
-		if m.dotRows4 != nil {
-			for ; t+4 <= m.nTok; t += 4 {
-				var as []float32
-				if m.ascale != nil {
-					as = m.ascale[t*(m.cols/32):]
-				}
-				m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+4)*m.arb], m.arb, as, m.cols, m.dst[t*m.rows+r0:], m.rows)
-			}
+		if m.dotRows4 != nil && m.nTok >= 4 {
+			t = m.nTok &^ 3
+			m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[:t*m.arb], m.arb, m.ascale, m.cols, m.dst[r0:], m.rows, t)
 		}
 		for ; t < m.nTok; t++ {
 			m.dotRows(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+1)*m.arb], m.cols, m.dst[t*m.rows+r0:t*m.rows+r0+rowGroup])
