@@ -80,6 +80,7 @@ var avx2Kernels = func() kernelSet {
 	k.f16ToF32 = f16ToF32Asm
 	k.sum = sumAsm
 	k.quantize[tensor.Q8_0] = quantizeQ8_0Asm
+	k.quantize[tensor.F16] = quantizeF16Asm
 	k.quantize[tensor.Q8_1] = quantizeQ8_1Asm
 	k.quantize[tensor.Q8_K] = quantizeQ8_KAsm
 	return k

@@ -82,6 +82,16 @@ func f32ToF16Asm(dst []uint16, src []float32) {
 	f32ToF16RowGeneric(dst[n8:], src[n8:])
 }
 
+// quantizeF16Asm is quantizeF16Generic (activations of F16 weights) with
+// VCVTPS2PH: the same round-to-nearest-even halves, little-endian bytes.
+func quantizeF16Asm(dst []byte, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = dst[2*len(x)-1]
+	f32ToF16Asm(unsafe.Slice((*uint16)(unsafe.Pointer(&dst[0])), len(x)), x)
+}
+
 func f16ToF32Asm(dst []float32, src []uint16) {
 	n8 := len(src) &^ 7
 	if n8 > 0 {

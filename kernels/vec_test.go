@@ -207,3 +207,33 @@ func TestElementwise(t *testing.T) {
 		Dot(x, x[:3])
 	}()
 }
+
+// TestQuantizeF16Levels: every level's F16 activation conversion equals
+// the generic one bit for bit (ties, subnormals, overflow, NaN, infinities)
+// for every tail length, writing nothing past its output.
+func TestQuantizeF16Levels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	special := []float32{0, float32(math.Copysign(0, -1)), 65504, 65520, -65520, 1e-8, 6e-8, 2.98e-8, -3e-5,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1 + 1.0/2048, 1 + 3.0/2048}
+	for _, ks := range simdKernelSets() {
+		for n := 0; n <= 37; n++ {
+			x := randomActs(rng, n, n%2 == 1)
+			for i := range x {
+				if rng.IntN(3) == 0 {
+					x[i] = special[rng.IntN(len(special))]
+				}
+			}
+			want := make([]byte, 2*n)
+			quantizeF16Generic(want, x)
+			got := make([]byte, 2*n+2)
+			got[2*n], got[2*n+1] = 0xA5, 0x5A
+			ks.quantize[tensor.F16](got[:2*n], x)
+			if string(got[:2*n]) != string(want) {
+				t.Fatalf("%s n=%d: F16 activations differ from the generic conversion", ks.name, n)
+			}
+			if got[2*n] != 0xA5 || got[2*n+1] != 0x5A {
+				t.Fatalf("%s n=%d: wrote past its output", ks.name, n)
+			}
+		}
+	}
+}
