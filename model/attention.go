@@ -74,6 +74,22 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 				continue
 			}
 			ko := slot*kDim + kvh*hk
+			if f16 && tinyK {
+				// A run of visible cells in one call.
+				end := slot + 1
+				for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
+					end++
+				}
+				run := scores[cell : page*ps+end]
+				dotF16Cells(p16[ko:], kDim, q, run)
+				for i, s := range run {
+					s *= scale
+					run[i] = s
+					maxScore = max(maxScore, s)
+				}
+				slot = end - 1
+				continue
+			}
 			var s float32
 			if f16 {
 				s = dotF16(p16[ko:ko+hk], q, tinyK)
@@ -108,17 +124,28 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 			if positions[cell] > e.Pos {
 				continue // p = 0 adds nothing
 			}
-			p := scores[cell] * inv
 			vo := ps*kDim + slot*vDim + kvh*hv
 			t := cell % width
-			lt := lanes[t*hv : (t+1)*hv]
 			if f16 {
-				// Exact products (p rounded to F16): FMA and mul+add agree.
-				kernels.AxpyF16(lt, roundF16(p), p16[vo:vo+hv])
-			} else {
-				for d, x := range p32[vo : vo+hv] {
-					lt[d] = fma32(p, x, lt[d])
+				// A run of visible cells in one call, p rounded to F16
+				// in place (the scores are not needed again): exact
+				// products, so FMA and mul+add agree.
+				end := slot + 1
+				for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
+					end++
 				}
+				run := scores[cell : page*ps+end]
+				for i, sc := range run {
+					run[i] = roundF16(sc * inv)
+				}
+				axpyF16Cells(lanes, width, t, hv, run, p16[vo:], vDim)
+				slot = end - 1
+				continue
+			}
+			p := scores[cell] * inv
+			lt := lanes[t*hv : (t+1)*hv]
+			for d, x := range p32[vo : vo+hv] {
+				lt[d] = fma32(p, x, lt[d])
 			}
 		}
 	}
@@ -166,6 +193,24 @@ func reduceLanes(out, rows []float32, width, hv int) {
 	copy(u, row(base+1))
 	add(u, row(base+3))
 	add(out, u)
+}
+
+// axpyF16CellsGo is axpyF16Cells one cell at a time.
+func axpyF16CellsGo(lanes []float32, width, t0, hv int, p []float32, v []uint16, vstride int) {
+	t := t0
+	for c, pc := range p {
+		kernels.AxpyF16(lanes[t*hv:(t+1)*hv], pc, v[c*vstride:c*vstride+hv])
+		if t++; t == width {
+			t = 0
+		}
+	}
+}
+
+// dotF16CellsGo is dotF16Cells one cell at a time.
+func dotF16CellsGo(k []uint16, stride int, q []float32, out []float32) {
+	for c := range out {
+		out[c] = dotF16(k[c*stride:c*stride+len(q)], q, true)
+	}
 }
 
 // dotF16 is K·q for an F16 key row and a query already rounded to F16

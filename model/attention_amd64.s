@@ -82,3 +82,103 @@ l64loop:
 	VMOVUPS Y7, 224(AX)
 	VZEROUPPER
 	RET
+
+// func dotF16Cells16(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, tiny) for c < n: per
+// cell sixteen lanes (lo 0-7, hi 8-15) each add f16(k)·q in order along
+// the row, then reduce16's order, _mm512_reduce_add_ps: s = lo+hi, the
+// halves of s added, then (x0+x2) + (x1+x3). hk a positive multiple of 16.
+TEXT ·dotF16Cells16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), SI
+	MOVQ kstride+8(FP), R8
+	SHLQ $1, R8
+	MOVQ q+16(FP), DI
+	MOVQ hk+24(FP), R9
+	SHRQ $4, R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+
+cellloop:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   R9, DX
+
+cellstep:
+	VCVTPH2PS (R10), Y2
+	VMULPS    (R11), Y2, Y2
+	VADDPS    Y2, Y0, Y0
+	VCVTPH2PS 16(R10), Y3
+	VMULPS    32(R11), Y3, Y3
+	VADDPS    Y3, Y1, Y1
+	ADDQ      $32, R10
+	ADDQ      $64, R11
+	DECQ      DX
+	JNZ       cellstep
+
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         $4, AX
+	ADDQ         R8, SI
+	DECQ         CX
+	JNZ          cellloop
+	VZEROUPPER
+	RET
+
+// func axpyF16Cells8(lanes *float32, width, t0, hv int, p *float32, v *uint16, vstride, n int)
+//
+// For c < n: lanes[t·hv + d] += p[c]·f16(v[c·vstride + d]), d < hv, with t =
+// (t0+c) mod width, each an FMA (p is F16-rounded, so the product is exact
+// and FMA equals kernels.AxpyF16's result). hv a positive multiple of 8.
+TEXT ·axpyF16Cells8(SB), NOSPLIT, $0-64
+	MOVQ lanes+0(FP), AX
+	MOVQ width+8(FP), BX
+	MOVQ t0+16(FP), DX
+	MOVQ hv+24(FP), R12
+	MOVQ p+32(FP), SI
+	MOVQ v+40(FP), DI
+	MOVQ vstride+48(FP), R8
+	SHLQ $1, R8
+	MOVQ n+56(FP), CX
+	MOVQ R12, R9
+	SHRQ $3, R9
+	SHLQ $2, R12
+
+vcellloop:
+	VBROADCASTSS (SI), Y0
+	MOVQ         DX, R10
+	IMULQ        R12, R10
+	ADDQ         AX, R10
+	MOVQ         DI, R11
+	MOVQ         R9, R13
+
+vcellstep:
+	VCVTPH2PS   (R11), Y1
+	VMOVUPS     (R10), Y2
+	VFMADD231PS Y1, Y0, Y2
+	VMOVUPS     Y2, (R10)
+	ADDQ        $32, R10
+	ADDQ        $16, R11
+	DECQ        R13
+	JNZ         vcellstep
+
+	ADDQ $4, SI
+	ADDQ R8, DI
+	INCQ DX
+	CMPQ DX, BX
+	JNE  vnowrap
+	XORQ DX, DX
+
+vnowrap:
+	DECQ CX
+	JNZ  vcellloop
+	VZEROUPPER
+	RET

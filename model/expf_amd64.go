@@ -51,6 +51,44 @@ func dotF16Lanes16(k *uint16, q *float32, n int, l *float32)
 //go:noescape
 func dotF16Lanes64(k *uint16, q *float32, n int, l *float32)
 
+// dotF16Cells16 (attention_amd64.s) is dotF16(k row, q, true) for n
+// cells kstride halves apart, hk values each (a multiple of 16).
+//
+//go:noescape
+func dotF16Cells16(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+
+// dotF16Cells sets out[c] = dotF16(k[c*stride:c*stride+len(q)], q, true)
+// for c < len(out): a run of cells' K·q in one call.
+func dotF16Cells(k []uint16, stride int, q []float32, out []float32) {
+	hk, n := len(q), len(out)
+	if !haveAVX2 || hk%simdWidth != 0 || hk == 0 || n == 0 {
+		dotF16CellsGo(k, stride, q, out)
+		return
+	}
+	_ = k[(n-1)*stride+hk-1]
+	dotF16Cells16(&k[0], stride, &q[0], hk, n, &out[0])
+}
+
+// axpyF16Cells8 (attention_amd64.s) is axpyF16CellsGo for hv a multiple
+// of 8.
+//
+//go:noescape
+func axpyF16Cells8(lanes *float32, width, t0, hv int, p *float32, v *uint16, vstride, n int)
+
+// axpyF16Cells adds p[c]·V row c (vstride halves apart, hv values) into
+// lane row (t0+c) mod width of lanes, for c < len(p): a run of cells' Vᵀ·p
+// in one call.
+func axpyF16Cells(lanes []float32, width, t0, hv int, p []float32, v []uint16, vstride int) {
+	n := len(p)
+	if !haveAVX2 || hv%8 != 0 || hv == 0 || n == 0 || t0 < 0 || t0 >= width {
+		axpyF16CellsGo(lanes, width, t0, hv, p, v, vstride)
+		return
+	}
+	_ = lanes[width*hv-1]
+	_ = v[(n-1)*vstride+hv-1]
+	axpyF16Cells8(&lanes[0], width, t0, hv, &p[0], &v[0], vstride, n)
+}
+
 // dotF16LanesVec adds the longest multiple of len(l) (16 or 64) leading
 // products of k and q into l as dotF16Lanes* and returns how many that was
 // (0 without AVX2).

@@ -135,3 +135,67 @@ func TestDotF16VecExact(t *testing.T) {
 		}
 	}
 }
+
+// TestDotF16CellsMatchesDotF16: the run-of-cells K·q equals dotF16's tiny
+// order bit for bit, for head sizes 16..128, padded strides and 1..9 cells.
+func TestDotF16CellsMatchesDotF16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for hk := 16; hk <= 128; hk += 16 {
+		for _, pad := range []int{0, 3, 64} {
+			stride := hk + pad
+			for n := 1; n <= 9; n++ {
+				k := make([]uint16, (n-1)*stride+hk)
+				for i := range k {
+					k[i] = tensor.F32ToF16(float32(rng.NormFloat64()))
+				}
+				q := make([]float32, hk)
+				for i := range q {
+					q[i] = roundF16(float32(rng.NormFloat64() * 4))
+				}
+				got, want := make([]float32, n), make([]float32, n)
+				dotF16Cells(k, stride, q, got)
+				dotF16CellsGo(k, stride, q, want)
+				for c := range got {
+					if math.Float32bits(got[c]) != math.Float32bits(want[c]) {
+						t.Fatalf("hk %d stride %d cell %d of %d: %g, dotF16 %g", hk, stride, c, n, got[c], want[c])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAxpyF16CellsMatchesAxpyF16: the run-of-cells Vᵀ·p equals one
+// kernels.AxpyF16 per cell bit for bit, lane rows wrapping at the width.
+func TestAxpyF16CellsMatchesAxpyF16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	for _, width := range []int{16, 64} {
+		for _, hv := range []int{8, 64, 128, 12} {
+			for _, t0 := range []int{0, 5, width - 1} {
+				for n := 1; n <= 70; n += 23 {
+					vstride := hv + 7
+					v := make([]uint16, (n-1)*vstride+hv)
+					for i := range v {
+						v[i] = tensor.F32ToF16(float32(rng.NormFloat64()))
+					}
+					p := make([]float32, n)
+					for i := range p {
+						p[i] = roundF16(float32(rng.Float64()))
+					}
+					got, want := make([]float32, width*hv), make([]float32, width*hv)
+					for i := range got {
+						got[i] = float32(rng.NormFloat64())
+						want[i] = got[i]
+					}
+					axpyF16Cells(got, width, t0, hv, p, v, vstride)
+					axpyF16CellsGo(want, width, t0, hv, p, v, vstride)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("width %d hv %d t0 %d n %d: lanes[%d] = %g, AxpyF16 %g", width, hv, t0, n, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
