@@ -51,8 +51,7 @@ func kRowsAsm4(f func(w *byte, wstride, bstep int, a *byte, nb int, out *float32
 // half instead of four strided ones, which the hardware prefetchers
 // follow far better when two threads share the memory bus.
 func kGroupRows(f func(w *byte, wstride, bstep int, a *byte, nb int, out *float32), wb int) dotRowsFunc {
-	return func(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
-		checkPacked(wstride, bstep, wb)
+	return func(w []byte, a []byte, n int, out []float32) {
 		if n < 256 {
 			clear(out[:rowGroup])
 			return
@@ -68,8 +67,7 @@ func kGroupRows(f func(w *byte, wstride, bstep int, a *byte, nb int, out *float3
 }
 
 func kGroupRows4(f func(w *byte, wstride, bstep int, a *byte, astride, nb int, out *float32, ostride int), wb int) dotRows4Func {
-	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
-		checkPacked(wstride, bstep, wb)
+	return func(w []byte, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
 		if n < 256 {
 			for t := range ntok {
 				clear(out[t*ostride : t*ostride+rowGroup])

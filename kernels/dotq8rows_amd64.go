@@ -78,9 +78,8 @@ func dotQ8_0x8rAVX2(w, a *byte, nb int, out *float32)
 func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride, pf int)
 
 // q8Rows and q8Rows4 are the packed Q8_0 group kernels in dotRowsFunc and
-// dotRows4Func form (wstride and bstep must be 34 and 8·34).
-func q8Rows(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
-	checkPacked(wstride, bstep, 34)
+// dotRows4Func form.
+func q8Rows(w []byte, a []byte, n int, out []float32) {
 	if n < 32 {
 		clear(out[:rowGroup])
 		return
@@ -92,8 +91,7 @@ func q8Rows(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
 	dotQ8_0x8rAVX2(&w[0], &a[0], nb, &out[0])
 }
 
-func q8Rows4(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int) {
-	checkPacked(wstride, bstep, 34)
+func q8Rows4(w []byte, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int) {
 	if n < 32 {
 		for t := range ntok {
 			clear(out[t*ostride : t*ostride+rowGroup])

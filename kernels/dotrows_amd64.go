@@ -16,18 +16,9 @@ func dotQ4_0x8rAVX2(w, a *byte, nb int, out *float32)
 //go:noescape
 func dotQ4_0x8rx4AVX2(w, a *byte, astride, nb int, out *float32, ostride int)
 
-// checkPacked panics unless wstride and bstep are those of packed rows
-// (runPacked's), the only layout the packed kernels read.
-func checkPacked(wstride, bstep, wb int) {
-	if wstride != wb || bstep != rowGroup*wb {
-		panic("kernels: 8-row kernel called on unpacked rows")
-	}
-}
-
 // blocksAsmRows4 wraps a 4-token packed 8-row kernel like blocksAsmRows.
 func blocksAsmRows4(f func(w, a *byte, astride, nb int, out *float32, ostride int), bs, wb, ab int) dotRows4Func {
-	return func(w []byte, wstride, bstep int, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
-		checkPacked(wstride, bstep, wb)
+	return func(w []byte, a []byte, astride int, _ []float32, n int, out []float32, ostride, ntok int) {
 		if n < bs {
 			for t := range ntok {
 				clear(out[t*ostride : t*ostride+rowGroup])
@@ -46,11 +37,10 @@ func blocksAsmRows4(f func(w, a *byte, astride, nb int, out *float32, ostride in
 
 // blocksAsmRows wraps an 8-row kernel for blocks of bs values (wb weight
 // and ab activation bytes a block) over one group of packed rows (see
-// packRows; wstride and bstep must be wb and rowGroup·wb), checking that
-// the group, the activations and out are in bounds.
+// packRows), checking that the group, the activations and out are in
+// bounds.
 func blocksAsmRows(f func(w, a *byte, nb int, out *float32), bs, wb, ab int) dotRowsFunc {
-	return func(w []byte, wstride, bstep int, a []byte, n int, out []float32) {
-		checkPacked(wstride, bstep, wb)
+	return func(w []byte, a []byte, n int, out []float32) {
 		if n < bs {
 			clear(out[:rowGroup])
 			return

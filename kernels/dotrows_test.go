@@ -37,7 +37,7 @@ func TestDotRowsMatchDot(t *testing.T) {
 					a := quantizeActs(ks, at, randomActsFor(rng, typ, n, extreme))
 					out := make([]float32, rowGroup+1)
 					out[rowGroup] = 42
-					f(pk, wb, rowGroup*wb, a, n, out[:rowGroup])
+					f(pk, a, n, out[:rowGroup])
 					if out[rowGroup] != 42 {
 						t.Fatalf("%s %s n=%d: wrote past %d outputs", ks.name, typ, n, rowGroup)
 					}
@@ -67,7 +67,7 @@ func TestDotRowsMatchDot(t *testing.T) {
 					if at == tensor.Q8_0 && nb > 0 {
 						as = (&Pool{}).actScales(acts, arb, nb, 4)
 					}
-					f4(pk, wb, rowGroup*wb, acts, arb, as, n, out4[:len(out4)-1], ostride, 4)
+					f4(pk, acts, arb, as, n, out4[:len(out4)-1], ostride, 4)
 					for i, v := range out4 {
 						if i%ostride >= rowGroup && v != 42 {
 							t.Fatalf("%s %s n=%d: 4-token kernel wrote outside its outputs (index %d)", ks.name, typ, n, i)
@@ -187,7 +187,7 @@ func BenchmarkDotRows(b *testing.B) {
 				b.SetBytes(int64(len(w)))
 				cpu0, n := cpuSeconds(), 0
 				for b.Loop() {
-					f(w, typ.TypeSize(), rowGroup*typ.TypeSize(), a, benchDim, out)
+					f(w, a, benchDim, out)
 					n++
 				}
 				benchDot += out[0]

@@ -14,18 +14,17 @@ type (
 	// decoding w once; it must equal four dotFunc calls bit for bit.
 	dot4Func func(w, a []byte, stride, n int, out []float32, ostride int)
 	// dotRowsFunc computes out[r] = dot(row r, a, n) for r < rowGroup over
-	// one group of rows in packRows' layout (callers pass wstride = block
-	// bytes, bstep = rowGroup·block bytes; the Q4_0 kernels accept only
-	// that). It must equal rowGroup dotFunc calls bit for bit (the rows'
-	// sums are independent, so they can share vectors and read a once).
-	dotRowsFunc func(w []byte, wstride, bstep int, a []byte, n int, out []float32)
+	// one group of rows in packRows' layout for the type. It must equal
+	// rowGroup dotFunc calls bit for bit (the rows' sums are independent,
+	// so they can share vectors and read a once).
+	dotRowsFunc func(w []byte, a []byte, n int, out []float32)
 	// dotRows4Func is dotRowsFunc for ntok activation rows (a multiple of
 	// 4) astride bytes apart: out[t*ostride+r] for t < ntok, r < rowGroup.
 	// Each weight block is decoded once per four tokens; a kernel that
 	// takes the group in passes (a pair of rows at a time) makes each pass
 	// for all the tokens while those rows are in L1. as: for Q8_0
 	// activations, their block scales as floats (actScales' layout).
-	dotRows4Func func(w []byte, wstride, bstep int, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int)
+	dotRows4Func func(w []byte, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int)
 	// dotR4Func computes out[r] = dot(w[r*wstride:], a, n) for r < 4 on
 	// plain rows, bit for bit as four dotFunc calls: the rows' independent
 	// sums interleave, hiding each one's latency, and a is read once.

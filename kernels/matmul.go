@@ -84,10 +84,10 @@ func (m *matmulTask) runPacked(start, end int) {
 		t := 0
 		if m.dotRows4 != nil && m.nTok >= 4 {
 			t = m.nTok &^ 3
-			m.dotRows4(w, m.wb, rowGroup*m.wb, m.act[:t*m.arb], m.arb, m.ascale, m.cols, m.dst[r0:], m.rows, t)
+			m.dotRows4(w, m.act[:t*m.arb], m.arb, m.ascale, m.cols, m.dst[r0:], m.rows, t)
 		}
 		for ; t < m.nTok; t++ {
-			m.dotRows(w, m.wb, rowGroup*m.wb, m.act[t*m.arb:(t+1)*m.arb], m.cols, m.dst[t*m.rows+r0:t*m.rows+r0+rowGroup])
+			m.dotRows(w, m.act[t*m.arb:(t+1)*m.arb], m.cols, m.dst[t*m.rows+r0:t*m.rows+r0+rowGroup])
 		}
 	}
 }
@@ -113,19 +113,26 @@ func MatMul(p *Pool, dst []float32, w *tensor.Tensor, x []float32, nTok int) err
 		return nil
 	}
 	ks := active.Load()
-	at := ActivationType(w.Type)
-	arb := at.RowSize(cols)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	act, arb := p.quantizeActs(ks, ActivationType(w.Type), x, nTok, cols)
+	p.runMatMul(ks, dst, w, act, arb, rows, cols, nTok)
+	return nil
+}
+
+// quantizeActs converts nTok rows of cols activations to at in the pool's
+// scratch, grown on demand (p.mu held), and returns them and their row
+// size.
+func (p *Pool) quantizeActs(ks *kernelSet, at tensor.Type, x []float32, nTok, cols int) ([]byte, int) {
+	arb := at.RowSize(cols)
 	if need := nTok * arb; cap(p.scratch) < need {
 		p.scratch = make([]byte, need)
 	}
 	act := p.scratch[:nTok*arb]
-	for t := 0; t < nTok; t++ {
+	for t := range nTok {
 		ks.quantize[at](act[t*arb:(t+1)*arb], x[t*cols:(t+1)*cols])
 	}
-	p.runMatMul(ks, dst, w, act, arb, rows, cols, nTok)
-	return nil
+	return act, arb
 }
 
 // maxProducts bounds the products of one MatMulMany call.
@@ -174,16 +181,9 @@ func MatMulMany(p *Pool, x []float32, nTok int, prods ...Product) error {
 		return nil
 	}
 	ks := active.Load()
-	arb := at.RowSize(cols)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if need := nTok * arb; cap(p.scratch) < need {
-		p.scratch = make([]byte, need)
-	}
-	act := p.scratch[:nTok*arb]
-	for t := 0; t < nTok; t++ {
-		ks.quantize[at](act[t*arb:(t+1)*arb], x[t*cols:(t+1)*cols])
-	}
+	act, arb := p.quantizeActs(ks, at, x, nTok, cols)
 	for k, pr := range prods {
 		p.mms[k].set(p, ks, pr.Dst, pr.W, act, arb, pr.W.Rows(), cols, nTok)
 	}

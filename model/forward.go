@@ -128,7 +128,7 @@ func (c *Context) attentionBlock(il, n int) error {
 	m, l := c.m, &c.m.layers[il]
 	qDim, kDim, vDim := m.Heads*m.HeadDimK, m.KVHeads*m.HeadDimK, m.KVHeads*m.HeadDimV
 	c.norm(c.xn, c.x, l.attnNorm, n)
-	if err := c.matmul3(c.xn, n, c.q, l.wq, l.bq, c.k, l.wk, l.bk, c.v, l.wv, l.bv); err != nil {
+	if err := c.matmulShared(c.xn, n, projection{c.q, l.wq, l.bq}, projection{c.k, l.wk, l.bk}, projection{c.v, l.wv, l.bv}); err != nil {
 		return err
 	}
 	f16 := !c.opt.CacheF32
@@ -167,7 +167,7 @@ func (c *Context) attentionBlock(il, n int) error {
 func (c *Context) feedForwardBlock(il, n int) error {
 	m, l := c.m, &c.m.layers[il]
 	c.norm(c.xn, c.x, l.ffnNorm, n)
-	if err := c.matmul3(c.xn, n, c.gate, l.gate, l.bGate, c.up, l.up, l.bUp, nil, nil, nil); err != nil {
+	if err := c.matmulShared(c.xn, n, projection{c.gate, l.gate, l.bGate}, projection{c.up, l.up, l.bUp}); err != nil {
 		return err
 	}
 	for i := range n {
@@ -218,37 +218,35 @@ func (c *Context) matmul(dst []float32, w *tensor.Tensor, bias, x []float32, n i
 	return nil
 }
 
-// matmul3 is matmul for two or three weights of the same input x (the
-// third's weight nil for two), in one parallel loop where the context
-// has one.
-func (c *Context) matmul3(x []float32, n int, d1 []float32, w1 *tensor.Tensor, b1 []float32,
-	d2 []float32, w2 *tensor.Tensor, b2 []float32, d3 []float32, w3 *tensor.Tensor, b3 []float32) error {
+// projection is one weight of a matmulShared call: dst = w·x + bias.
+type projection struct {
+	dst  []float32
+	w    *tensor.Tensor
+	bias []float32
+}
+
+// matmulShared is matmul for up to three weights of the same input x (Q,
+// K and V; gate and up), in one parallel loop where the context has one.
+func (c *Context) matmulShared(x []float32, n int, ps ...projection) error {
 	if c.mmMany == nil {
-		for _, p := range [3]struct {
-			d, b []float32
-			w    *tensor.Tensor
-		}{{d1, b1, w1}, {d2, b2, w2}, {d3, b3, w3}} {
-			if p.w != nil {
-				if err := c.matmul(p.d, p.w, p.b, x, n); err != nil {
-					return err
-				}
+		for _, p := range ps {
+			if err := c.matmul(p.dst, p.w, p.bias, x, n); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	c.prods = [3]kernels.Product{{Dst: d1, W: w1}, {Dst: d2, W: w2}, {Dst: d3, W: w3}}
-	k := 3
-	if w3 == nil {
-		k = 2
+	for i, p := range ps {
+		c.prods[i] = kernels.Product{Dst: p.dst, W: p.w}
 	}
-	err := c.mmMany(x, n, c.prods[:k])
+	err := c.mmMany(x, n, c.prods[:len(ps)])
 	c.prods = [3]kernels.Product{}
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
-	c.addBias(d1, b1, n)
-	c.addBias(d2, b2, n)
-	c.addBias(d3, b3, n)
+	for _, p := range ps {
+		c.addBias(p.dst, p.bias, n)
+	}
 	return nil
 }
 

@@ -278,8 +278,7 @@ func (s *Server) completeOAI(w http.ResponseWriter, r *http.Request, f *sampling
 // promptTokens accepts a prompt as a string, an array with one string,
 // an array of token ids, or llama-server's mix of strings and ids.
 func (s *Server) promptTokens(raw json.RawMessage) ([]int32, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	if isNull(raw) {
 		return nil, fmt.Errorf("required")
 	}
 	var str string
