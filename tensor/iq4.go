@@ -59,12 +59,7 @@ func bestIndexIQ4(x float32) uint8 {
 // best weighted least-squares fit. Returns 0 for an all-(near-)zero block.
 func iq4BlockScale(xb []float32) float32 {
 	const ntry = 7
-	var amax, vmax float32
-	for _, v := range xb {
-		if a := abs32(v); a > amax {
-			amax, vmax = a, v
-		}
-	}
+	amax, vmax := blockAbsMax(xb)
 	if amax < groupMaxEps {
 		return 0
 	}

@@ -18,12 +18,7 @@ const groupMaxEps = 1e-15
 // error among 19 candidate scales near nmax/max and returns it; L gets the
 // quants biased by +nmax, in [0, 2·nmax).
 func makeQXQuants(nmax int, x []float32, L []int8) float32 {
-	var amax, vmax float32
-	for _, v := range x {
-		if a := abs32(v); a > amax {
-			amax, vmax = a, v
-		}
-	}
+	amax, vmax := blockAbsMax(x)
 	if amax < groupMaxEps {
 		clear(L[:len(x)])
 		return 0
@@ -72,12 +67,7 @@ func makeQXQuants(nmax int, x []float32, L []int8) float32 {
 // nearest quants for nmax/max, then move single quants while that lowers
 // the x²-weighted error (up to 5 sweeps). L gets quants biased by +nmax.
 func makeQ3Quants(nmax int, x []float32, L []int8) float32 {
-	var amax, vmax float32
-	for _, v := range x {
-		if a := abs32(v); a > amax {
-			amax, vmax = a, v
-		}
-	}
+	amax, vmax := blockAbsMax(x)
 	if amax < groupMaxEps {
 		clear(L[:len(x)])
 		return 0

@@ -181,12 +181,7 @@ func QuantizeRowQ8K(dst []BlockQ8K, x []float32) error {
 	for i := range len(x) / QK_K {
 		xb := x[i*QK_K : (i+1)*QK_K]
 		b := &dst[i]
-		var amax, vmax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax, vmax = a, v
-			}
-		}
+		amax, vmax := blockAbsMax(xb)
 		if amax == 0 {
 			*b = BlockQ8K{}
 			continue
