@@ -40,6 +40,7 @@ var avx2Kernels = func() kernelSet {
 	k.dotBatch[tensor.F32] = dotF32TinyRow
 	k.dotBatch[tensor.F16] = dotF16TinyRow
 	k.dot4Batch[tensor.F16] = dotF16TinyRow4
+	k.dot2x2Batch[tensor.F16] = dotF16TinyRow2x2
 	k.dot4[tensor.Q8_0] = blocksAsm4(dotQ8_0x4AVX2, 32)
 	k.dot4[tensor.Q4_0] = blocksAsm4(dotQ4_0x4AVX2, 32)
 	k.dotR4[tensor.Q8_0] = rowsAsm4(dotQ8_0x4rAVX2, 32, 34, 34)

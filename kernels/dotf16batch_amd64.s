@@ -151,3 +151,71 @@ bloop:
 	VMOVSS X6, (DI)(BX*1)
 	VZEROUPPER
 	RET
+
+// func dotF16Tiny2x2(w *uint16, wstride int, a *uint16, astride, n int, out *float32, ostride int)
+//
+// Two F16 weight rows (wstride bytes apart) against two F16 activation
+// rows (astride bytes apart), each output summed exactly as dotF16Tiny
+// sums it. Each converted weight vector serves two tokens and each
+// activation vector two rows, so a step of 16 values is 8 conversions for
+// 8 FMAs (the 4-token kernel needs 10, and their loads bind it): the loop
+// runs at the FMA units' rate. Accumulators: Y0:Y1 row 0 token 0, Y2:Y3
+// row 1 token 0, Y4:Y5 row 0 token 1, Y6:Y7 row 1 token 1 (lanes 0-7,
+// 8-15). n: a multiple of 16, at least 16.
+TEXT ·dotF16Tiny2x2(SB), NOSPLIT, $0-56
+	MOVQ   w+0(FP), SI
+	MOVQ   wstride+8(FP), DX
+	MOVQ   a+16(FP), DI
+	MOVQ   astride+24(FP), BX
+	MOVQ   n+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	SHRQ   $4, CX
+	JZ     f2x2done
+
+f2x2loop:
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   16(SI), Y9
+	VCVTPH2PS   (SI)(DX*1), Y10
+	VCVTPH2PS   16(SI)(DX*1), Y11
+	VCVTPH2PS   (DI), Y12
+	VCVTPH2PS   16(DI), Y13
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y13, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y13, Y11, Y3
+	VCVTPH2PS   (DI)(BX*1), Y14
+	VCVTPH2PS   16(DI)(BX*1), Y15
+	VFMADD231PS Y14, Y8, Y4
+	VFMADD231PS Y15, Y9, Y5
+	VFMADD231PS Y14, Y10, Y6
+	VFMADD231PS Y15, Y11, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         f2x2loop
+
+f2x2done:
+	MOVQ   out+40(FP), DI
+	MOVQ   ostride+48(FP), BX
+	SHLQ   $2, BX
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	HSUM8(Y0, X0, X8)
+	HSUM8(Y2, X2, X9)
+	HSUM8(Y4, X4, X10)
+	HSUM8(Y6, X6, X11)
+	VMOVSS X0, (DI)
+	VMOVSS X2, 4(DI)
+	VMOVSS X4, (DI)(BX*1)
+	VMOVSS X6, 4(DI)(BX*1)
+	VZEROUPPER
+	RET

@@ -93,6 +93,56 @@ func TestDot4BatchMatchesBatch(t *testing.T) {
 	}
 }
 
+// TestDot2x2BatchMatchesBatch: every dot2x2Batch kernel equals four
+// dotBatch calls bit for bit, for rows of 0..13 steps of 16, padded weight
+// and activation strides, spread outputs and edge values, writing nothing
+// else.
+func TestDot2x2BatchMatchesBatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 5))
+	for _, ks := range simdKernelSets() {
+		for typ, d22 := range ks.dot2x2Batch {
+			if d22 == nil {
+				continue
+			}
+			d := ks.dotBatch[typ]
+			bf16 := tensor.Type(typ) == tensor.BF16
+			for nb := 0; nb <= 13; nb++ {
+				n := 16 * nb
+				for _, pad := range []int{0, 2, 34} {
+					for _, ostride := range []int{2, 5} {
+						for _, extreme := range []bool{false, true} {
+							wstride, astride := 2*n+pad, 2*n+2*pad
+							w := make([]byte, wstride+2*n)
+							a := make([]byte, astride+2*n)
+							for i := range 2 {
+								copy(w[i*wstride:], halfRow(rng, n, extreme, bf16))
+								copy(a[i*astride:], halfRow(rng, n, extreme, bf16))
+							}
+							out := make([]float32, 2*ostride+1)
+							for i := range out {
+								out[i] = math.Float32frombits(guardBits)
+							}
+							d22(w, wstride, a, astride, n, out, ostride)
+							name := fmt.Sprintf("%s %s n=%d pad=%d ostride=%d extreme=%v", ks.name, tensor.Type(typ), n, pad, ostride, extreme)
+							for i, v := range out {
+								tok, r := i/ostride, i%ostride
+								if tok < 2 && r < 2 {
+									want := d(w[r*wstride:], a[tok*astride:], n)
+									if math.Float32bits(v) != math.Float32bits(want) {
+										t.Fatalf("%s: row %d token %d = %g (%#x), dotBatch %g (%#x)", name, r, tok, v, math.Float32bits(v), want, math.Float32bits(want))
+									}
+								} else if math.Float32bits(v) != guardBits {
+									t.Fatalf("%s: wrote out[%d] = %g", name, i, v)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestMatMulFloatBatchTokens: MatMul of F16 and BF16 weights for 1..9
 // tokens equals one dot per row and token (the batch dot from two tokens
 // on, where llama.cpp takes tinyBLAS), whatever mix of 4-token and
@@ -179,6 +229,10 @@ func BenchmarkDotFloatBatch(b *testing.B) {
 				}
 			})
 			run("x4", func() { d4(w, a, 2*n, n, out[:], 1) })
+			if d22 := ks.dot2x2Batch[typ]; d22 != nil { // two rows × two tokens: the same 4 sums
+				w2 := append(w[:2*n:2*n], halfRow(rng, n, false, typ == tensor.BF16)...)
+				run("2x2", func() { d22(w2, 2*n, a, 2*n, n, out[:], 2) })
+			}
 		}
 	}
 }

@@ -35,6 +35,10 @@ type (
 	// the four tokens' block scales as floats, block by block (as[4b+t]),
 	// as actScales makes them.
 	dotR2x4Func func(w []byte, wstride int, a []byte, astride int, as []float32, n int, out []float32, ostride int)
+	// dot2x2Func computes out[t*ostride+r] = dot(w[r*wstride:],
+	// a[t*astride:], n) for r, t < 2, bit for bit: each weight vector
+	// serves two tokens and each activation vector two rows.
+	dot2x2Func func(w []byte, wstride int, a []byte, astride, n int, out []float32, ostride int)
 )
 
 // rowGroup is how many weight rows a dotRowsFunc takes at once.
@@ -62,6 +66,9 @@ type kernelSet struct {
 	// float batches with tinyBLAS, in another order than vec_dot).
 	dotBatch  [maxType]dotFunc
 	dot4Batch [maxType]dot4Func // optional 4-token dotBatch (one weight row, four tokens)
+	// dot2x2Batch: optional 2-row 2-token dotBatch; MatMul prefers it to
+	// dot4Batch (where loads, not FMAs, bind the 4-token kernel).
+	dot2x2Batch [maxType]dot2x2Func
 	// dotPlain, dot4Plain: optional dots for weights whose row count is not
 	// a multiple of 8, which llama.cpp leaves alone where it repacks the
 	// rest at load (Q4_0 on x86: dot and dot4 follow its repacked gemv,

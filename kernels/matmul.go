@@ -22,6 +22,7 @@ type matmulTask struct {
 	dotRows4   dotRows4Func
 	dotR4      dotR4Func   // nil: no 4-row kernel
 	dotR2x4    dotR2x4Func // nil: no 2-row 4-token kernel
+	dot2x2     dot2x2Func  // nil: no 2-row 2-token kernel
 	ascale     []float32   // for dotR2x4: actScales of act
 	packed     bool        // w is in packRows' layout; run takes row groups
 	dst        []float32
@@ -42,6 +43,9 @@ func (m *matmulTask) run(start, end int) {
 	for r0 := start; r0 < end; r0 += rowTile {
 		r1 := min(r0+rowTile, end)
 		t := 0
+		if m.dot2x2 != nil {
+			t = m.run2x2(r0, r1)
+		}
 		if m.dot4 != nil {
 			for ; t+4 <= m.nTok; t += 4 {
 				a := m.act[t*m.arb : (t+4)*m.arb]
@@ -74,6 +78,26 @@ func (m *matmulTask) run(start, end int) {
 			}
 		}
 	}
+}
+
+// run2x2 runs rows [r0, r1) against the tokens in pairs, a pair of rows
+// at a time through every token pair while those rows sit in L1 (an odd
+// last row takes 1-token dots), and returns how many tokens it covered.
+func (m *matmulTask) run2x2(r0, r1 int) int {
+	nt := m.nTok &^ 1
+	r := r0
+	for ; r+2 <= r1; r += 2 {
+		w := m.w[r*m.wrb : (r+2)*m.wrb]
+		for t := 0; t < nt; t += 2 {
+			m.dot2x2(w, m.wrb, m.act[t*m.arb:(t+2)*m.arb], m.arb, m.cols, m.dst[t*m.rows+r:], m.rows)
+		}
+	}
+	for ; r < r1; r++ {
+		for t := range nt {
+			m.dst[t*m.rows+r] = m.dot(m.w[r*m.wrb:(r+1)*m.wrb], m.act[t*m.arb:(t+1)*m.arb], m.cols)
+		}
+	}
+	return nt
 }
 
 // runPacked is run over packed rows (start and end multiples of
@@ -295,11 +319,13 @@ func (m *matmulTask) set(p *Pool, ks *kernelSet, dst []float32, w *tensor.Tensor
 	}
 	// llamafile_sgemm (tinyBLAS) takes batches whose weight has a multiple
 	// of 4 rows and a row length its vector width divides; else vec_dot.
+	var dot2x2 dot2x2Func
 	if b := ks.dotBatch[w.Type]; b != nil && nTok >= 2 && cols%16 == 0 && rows%4 == 0 {
 		dot, dot4, dotRows, dotR4, dotR2x4 = b, ks.dot4Batch[w.Type], nil, nil, nil
+		dot2x2 = ks.dot2x2Batch[w.Type]
 	}
 	*m = matmulTask{
-		dot: dot, dot4: dot4, dotRows: dotRows, dotR4: dotR4, dotR2x4: dotR2x4, dst: dst, w: w.Data, wrb: w.RowBytes(),
+		dot: dot, dot4: dot4, dotRows: dotRows, dotR4: dotR4, dotR2x4: dotR2x4, dot2x2: dot2x2, dst: dst, w: w.Data, wrb: w.RowBytes(),
 		wb: w.Type.TypeSize(), act: act, arb: arb, rows: rows, cols: cols, nTok: nTok,
 	}
 	if dotR2x4 != nil {
