@@ -372,9 +372,10 @@ func fma32(a, b, c float32) float32 {
 // roundF16 rounds x to the nearest half (ties to even), as a float32.
 func roundF16(x float32) float32 { return tensor.F16ToF32(tensor.F32ToF16(x)) }
 
-// roundF16Row is dst = roundF16(src).
-func roundF16Row(dst, src []float32) {
-	for i, x := range src {
-		dst[i] = roundF16(x)
-	}
+// roundF16Row is dst = roundF16(src), through the vector conversions and
+// h (len(src) halves of scratch).
+func roundF16Row(dst, src []float32, h []uint16) {
+	h = h[:len(src)]
+	kernels.F32ToF16Row(h, src)
+	kernels.F16ToF32Row(dst[:len(src)], h)
 }

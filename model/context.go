@@ -42,6 +42,7 @@ type Context struct {
 	// scratch arena, sized for MaxBatch entries
 	x, xn    []float32 // residual stream and its normed copy [n][Embd]
 	q, qr    []float32 // queries [n][Heads*HeadDimK]; qr as the K dot sees them (F16-rounded for an F16 cache)
+	qh       []uint16  // one query row as halves, on the way to qr
 	k, v     []float32 // new keys/values [n][KVHeads*HeadDim{K,V}]
 	attn     []float32 // attention output [n][Heads*HeadDimV]
 	scores   []float32 // attention scores, one row of Cells per worker
@@ -122,6 +123,7 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.xn = make([]float32, b*max(m.Embd, m.Heads*m.HeadDimV))
 	c.q = make([]float32, b*qDim)
 	c.qr = make([]float32, b*qDim)
+	c.qh = make([]uint16, qDim)
 	c.k = make([]float32, b*kDim)
 	c.v = make([]float32, b*vDim)
 	c.attn = make([]float32, b*m.Heads*m.HeadDimV)

@@ -147,7 +147,7 @@ func (c *Context) attentionBlock(il, n int) error {
 			kernels.F32ToF16Row(c.cache.K(e.Seq, il, c.cells[i]), k)
 			kernels.F32ToF16Row(c.cache.V(e.Seq, il, c.cells[i]), v)
 			// The F16 K·Q dot sees the query rounded to F16.
-			roundF16Row(qr, q)
+			roundF16Row(qr, q, c.qh)
 		} else {
 			copy(c.cache.K32(e.Seq, il, c.cells[i]), k)
 			copy(c.cache.V32(e.Seq, il, c.cells[i]), v)

@@ -6,7 +6,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gollama/gollama/gguf"
 	"github.com/gollama/gollama/kernels"
@@ -186,8 +188,12 @@ func BenchmarkClone(b *testing.B) {
 // Infer. The model (Q8_0, 2048 wide like TinyLlama, 4 layers: ~200 MB of
 // weights) is far larger than the caches, so a single conversation's
 // decode is bound by reading the weights and batching shares that read.
-// Compare the tok/s metric of convs=1 and convs=8. BENCH_WEIGHT_TYPE
-// picks another weight type.
+// BENCH_WEIGHT_TYPE picks another weight type, BENCH_THREADS the pool's
+// threads (default: one per CPU).
+//
+// The sub-benchmarks time one and eight conversations apart; "ratio"
+// interleaves a step of each, so both see the same machine load, and
+// reports 8-conversation over 1-conversation tok/s as x-single.
 func BenchmarkExecutorDecode(b *testing.B) {
 	typ := tensor.Q8_0
 	if v := os.Getenv("BENCH_WEIGHT_TYPE"); v != "" {
@@ -196,40 +202,80 @@ func BenchmarkExecutorDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	threads := 0
+	if v := os.Getenv("BENCH_THREADS"); v != "" {
+		var err error
+		if threads, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
 	m := synthModel(b, synth.Shape{Arch: "llama", Embd: 2048, Layers: 4, Heads: 32, KVHeads: 4, FF: 5632, Vocab: 4096,
 		Context: 2048, RopeTheta: 10000, RMSEps: 1e-5}, typ)
 	for _, convs := range []int{1, 8} {
 		b.Run(fmt.Sprintf("convs=%d", convs), func(b *testing.B) {
-			pool := kernels.NewPool(0)
-			defer pool.Close()
-			ctx, err := m.NewContext(model.Options{MaxBatch: 64, MaxOutputs: convs, MaxSeqs: convs, Cells: convs * 96, Pool: pool})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer ctx.Close()
-			exec := NewExecutor(ctx)
-			cs := make([]*Conversation, convs)
-			for i := range cs {
-				cs[i], _ = exec.Create()
-				cs[i].Prompt(1, int32(2+i), 3, 4)
-			}
-			if err := exec.Infer(); err != nil {
-				b.Fatal(err)
-			}
+			d := newDecoder(b, m, threads, convs)
 			b.ResetTimer()
 			for range b.N {
-				for _, c := range cs {
-					if c.Session().Len() >= 64 {
-						c.Session().Truncate(16) // keep attention cost steady
-						c.Session().Rewind(16)
-					}
-					c.Prompt(int32(kernels.Argmax(c.Logits())))
-				}
-				if err := exec.Infer(); err != nil {
-					b.Fatal(err)
-				}
+				d.step(b)
 			}
 			b.ReportMetric(float64(convs*b.N)/b.Elapsed().Seconds(), "tok/s")
 		})
+	}
+	b.Run("ratio", func(b *testing.B) {
+		one, eight := newDecoder(b, m, threads, 1), newDecoder(b, m, threads, 8)
+		var t1, t8 time.Duration
+		for range b.N {
+			start := time.Now()
+			one.step(b)
+			mid := time.Now()
+			eight.step(b)
+			t1, t8 = t1+mid.Sub(start), t8+time.Since(mid)
+		}
+		r1, r8 := float64(b.N)/t1.Seconds(), float64(8*b.N)/t8.Seconds()
+		b.ReportMetric(r1, "tok/s-1")
+		b.ReportMetric(r8, "tok/s-8")
+		b.ReportMetric(r8/r1, "x-single")
+	})
+}
+
+// decoder is an Executor with convs conversations past a 4-token prompt,
+// for the decode benchmarks.
+type decoder struct {
+	exec *Executor
+	cs   []*Conversation
+}
+
+func newDecoder(b *testing.B, m *model.Model, threads, convs int) *decoder {
+	pool := kernels.NewPool(threads)
+	b.Cleanup(pool.Close)
+	ctx, err := m.NewContext(model.Options{MaxBatch: 64, MaxOutputs: convs, MaxSeqs: convs, Cells: convs * 96, Pool: pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ctx.Close() })
+	d := &decoder{exec: NewExecutor(ctx), cs: make([]*Conversation, convs)}
+	for i := range d.cs {
+		if d.cs[i], err = d.exec.Create(); err != nil {
+			b.Fatal(err)
+		}
+		d.cs[i].Prompt(1, int32(2+i), 3, 4)
+	}
+	if err := d.exec.Infer(); err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// step decodes each conversation's greedy next token in one Infer.
+func (d *decoder) step(b *testing.B) {
+	for _, c := range d.cs {
+		if c.Session().Len() >= 64 {
+			c.Session().Truncate(16) // keep attention cost steady
+			c.Session().Rewind(16)
+		}
+		c.Prompt(int32(kernels.Argmax(c.Logits())))
+	}
+	if err := d.exec.Infer(); err != nil {
+		b.Fatal(err)
 	}
 }
