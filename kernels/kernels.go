@@ -82,6 +82,8 @@ type kernelSet struct {
 	axpyF16   func(dst []float32, alpha float32, x []uint16)
 	f32ToF16  func(dst []uint16, src []float32)
 	f16ToF32  func(dst []float32, src []uint16)
+	ropePairs func(v, cs []float32)
+	ropeNeoX  func(v, cs []float32)
 	sum       func(x []float32) float32
 	// x86Q8: Q8_0/Q8_1 activations are quantized as llama.cpp does on x86
 	// (scale 127/amax, ties to even) rather than as its _ref functions.
@@ -116,13 +118,15 @@ var genericKernels = kernelSet{
 		tensor.Q8_1: quantizeQ8_1Generic,
 		tensor.Q8_K: quantizeQ8_KGeneric,
 	},
-	dotF32:   dotGeneric,
-	dotF16:   dotF16F32Generic,
-	axpy:     axpyGeneric,
-	axpyF16:  axpyF16Generic,
-	f32ToF16: f32ToF16RowGeneric,
-	f16ToF32: f16ToF32RowGeneric,
-	sum:      sumGeneric,
+	dotF32:    dotGeneric,
+	dotF16:    dotF16F32Generic,
+	axpy:      axpyGeneric,
+	axpyF16:   axpyF16Generic,
+	f32ToF16:  f32ToF16RowGeneric,
+	f16ToF32:  f16ToF32RowGeneric,
+	ropePairs: ropePairsGeneric,
+	ropeNeoX:  ropeNeoXGeneric,
+	sum:       sumGeneric,
 }
 
 // ActivationType is the format activations are converted to before a dot

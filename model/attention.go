@@ -347,27 +347,8 @@ func vExpf(x float32) float32 {
 	return float32(math.Ldexp(float64(j), int(n))) // exact in float64, one rounding
 }
 
-// fma32 is a*b+c rounded once to float32, as the FMA instructions do. The
-// product is exact in float64; the float64 sum may itself be rounded, and
-// when that lands exactly halfway between two float32s the lost bits
-// decide the direction (plain float32(p+c) would round twice).
-func fma32(a, b, c float32) float32 {
-	p := float64(a) * float64(b)
-	s := p + float64(c)
-	bv := s - p
-	lost := (p - (s - bv)) + (float64(c) - bv) // exact error of the sum
-	bits := math.Float64bits(s)
-	const low = 1<<29 - 1 // float64 mantissa bits below float32's
-	if lost == 0 || bits&low != 1<<28 || math.Abs(s) < 0x1p-126 {
-		return float32(s)
-	}
-	// s is an exact float32 midpoint: round toward where the true sum lies.
-	trunc := math.Float64frombits(bits &^ low) // toward zero
-	if (lost > 0) == (s > 0) {
-		return float32(math.Float64frombits(bits&^low + 1<<29)) // away from zero
-	}
-	return float32(trunc)
-}
+// fma32 is a*b+c rounded once to float32 (kernels.FMA32).
+func fma32(a, b, c float32) float32 { return kernels.FMA32(a, b, c) }
 
 // roundF16 rounds x to the nearest half (ties to even), as a float32.
 func roundF16(x float32) float32 { return tensor.F16ToF32(tensor.F32ToF16(x)) }

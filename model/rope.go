@@ -1,6 +1,10 @@
 package model
 
-import "math"
+import (
+	"math"
+
+	"github.com/gollama/gollama/kernels"
+)
 
 // ropeTable fills cs (RopeDims floats: cos, sin per rotated pair) for
 // position pos the way ggml_rope_cache_init does: the angle starts at pos
@@ -26,28 +30,16 @@ func (m *Model) ropeTable(cs []float32, pos int32) {
 
 // rope rotates the first RopeDims elements of each head of x (heads of
 // headDim) by the angles in cs; the remaining dimensions pass through.
+// Both layouts compute ggml's rotate_pairs, x0*cos - x1*sin and
+// x0*sin + x1*cos, as its x86 builds compile it: the first product fused.
 func (m *Model) rope(x []float32, heads, headDim int, cs []float32) {
 	n := m.RopeDims
 	for h := range heads {
 		v := x[h*headDim : h*headDim+n]
 		if m.RopeNeoX {
-			// GPT-NeoX layout: element i pairs with i+n/2.
-			half := n / 2
-			for i := range half {
-				c, s := cs[2*i], cs[2*i+1]
-				x0, x1 := v[i], v[i+half]
-				v[i] = fma32(x0, c, -(x1 * s))
-				v[i+half] = fma32(x0, s, x1*c)
-			}
-			continue
-		}
-		for i := 0; i < n; i += 2 {
-			c, s := cs[i], cs[i+1]
-			x0, x1 := v[i], v[i+1]
-			// ggml's rotate_pairs, x0*cos - x1*sin and x0*sin + x1*cos, as
-			// its x86 builds compile it: the first product fused (FMA).
-			v[i] = fma32(x0, c, -(x1 * s))
-			v[i+1] = fma32(x0, s, x1*c)
+			kernels.RopeNeoX(v, cs[:n]) // GPT-NeoX layout: element i pairs with i+n/2
+		} else {
+			kernels.RopePairs(v, cs[:n])
 		}
 	}
 }

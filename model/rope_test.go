@@ -70,18 +70,3 @@ func TestVExpf(t *testing.T) {
 	}
 }
 
-func TestFMA32(t *testing.T) {
-	for _, c := range [][3]float32{{1, 1, 1}, {3, 1.0 / 3, -1}, {1 + 0x1p-23, 1 - 0x1p-23, -1}, {1.5, -2.25, 0x1p-30}} {
-		a, b, cc := c[0], c[1], c[2]
-		want := float32(math.FMA(float64(a), float64(b), float64(cc))) // no float32 midpoints here
-		if got := fma32(a, b, cc); got != want {
-			t.Errorf("fma32(%v, %v, %v) = %v, want %v", a, b, cc, got, want)
-		}
-	}
-	// (1+2^-20)(1-2^-20) + 2^24+2 = 2^24+3-2^-40: float64 rounds it to the
-	// float32 midpoint 2^24+3, which ties-to-even would take up to 2^24+4;
-	// the true sum is below the midpoint, so a single rounding gives 2^24+2.
-	if got := fma32(1+0x1p-20, 1-0x1p-20, 0x1p24+2); got != 0x1p24+2 {
-		t.Errorf("fma32 at a float64-rounded midpoint = %v, want %v", got, float32(0x1p24+2))
-	}
-}
