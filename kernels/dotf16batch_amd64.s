@@ -152,6 +152,28 @@ bloop:
 	VZEROUPPER
 	RET
 
+// STEP2X2 is one step of 16 values of dotF16Tiny2x2: rows at SI and
+// SI+DX, tokens at DI and DI+BX, accumulators Y0-Y7.
+#define STEP2X2 \
+	VCVTPH2PS (SI), Y8; \
+	VCVTPH2PS 16(SI), Y9; \
+	VCVTPH2PS (SI)(DX*1), Y10; \
+	VCVTPH2PS 16(SI)(DX*1), Y11; \
+	VCVTPH2PS (DI), Y12; \
+	VCVTPH2PS 16(DI), Y13; \
+	VFMADD231PS Y12, Y8, Y0; \
+	VFMADD231PS Y13, Y9, Y1; \
+	VFMADD231PS Y12, Y10, Y2; \
+	VFMADD231PS Y13, Y11, Y3; \
+	VCVTPH2PS (DI)(BX*1), Y14; \
+	VCVTPH2PS 16(DI)(BX*1), Y15; \
+	VFMADD231PS Y14, Y8, Y4; \
+	VFMADD231PS Y15, Y9, Y5; \
+	VFMADD231PS Y14, Y10, Y6; \
+	VFMADD231PS Y15, Y11, Y7; \
+	ADDQ  $32, SI; \
+	ADDQ  $32, DI
+
 // func dotF16Tiny2x2(w *uint16, wstride int, a *uint16, astride, n int, out *float32, ostride int)
 //
 // Two F16 weight rows (wstride bytes apart) against two F16 activation
@@ -161,13 +183,18 @@ bloop:
 // 8 FMAs (the 4-token kernel needs 10, and their loads bind it): the loop
 // runs at the FMA units' rate. Accumulators: Y0:Y1 row 0 token 0, Y2:Y3
 // row 1 token 0, Y4:Y5 row 0 token 1, Y6:Y7 row 1 token 1 (lanes 0-7,
-// 8-15). n: a multiple of 16, at least 16.
-TEXT ·dotF16Tiny2x2(SB), NOSPLIT, $0-56
+// 8-15). n: a multiple of 16, at least 16. pf ≠ 0: also prefetch both
+// rows' lines pf bytes on into L2 (the next pair of rows, during this
+// pair's first pass over the tokens: short rows end before the hardware
+// prefetcher has ramped up; L1 would evict the pair in use).
+TEXT ·dotF16Tiny2x2(SB), NOSPLIT, $0-64
 	MOVQ   w+0(FP), SI
 	MOVQ   wstride+8(FP), DX
 	MOVQ   a+16(FP), DI
 	MOVQ   astride+24(FP), BX
 	MOVQ   n+32(FP), CX
+	MOVQ   pf+56(FP), R9
+	LEAQ   (SI)(DX*1), R10
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -179,27 +206,22 @@ TEXT ·dotF16Tiny2x2(SB), NOSPLIT, $0-56
 	SHRQ   $4, CX
 	JZ     f2x2done
 
+	TESTQ  R9, R9
+	JZ     f2x2loop
+
+f2x2pfloop:
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 (R10)(R9*1)
+	STEP2X2
+	ADDQ       $32, R10
+	DECQ       CX
+	JNZ        f2x2pfloop
+	JMP        f2x2done
+
 f2x2loop:
-	VCVTPH2PS   (SI), Y8
-	VCVTPH2PS   16(SI), Y9
-	VCVTPH2PS   (SI)(DX*1), Y10
-	VCVTPH2PS   16(SI)(DX*1), Y11
-	VCVTPH2PS   (DI), Y12
-	VCVTPH2PS   16(DI), Y13
-	VFMADD231PS Y12, Y8, Y0
-	VFMADD231PS Y13, Y9, Y1
-	VFMADD231PS Y12, Y10, Y2
-	VFMADD231PS Y13, Y11, Y3
-	VCVTPH2PS   (DI)(BX*1), Y14
-	VCVTPH2PS   16(DI)(BX*1), Y15
-	VFMADD231PS Y14, Y8, Y4
-	VFMADD231PS Y15, Y9, Y5
-	VFMADD231PS Y14, Y10, Y6
-	VFMADD231PS Y15, Y11, Y7
-	ADDQ        $32, SI
-	ADDQ        $32, DI
-	DECQ        CX
-	JNZ         f2x2loop
+	STEP2X2
+	DECQ CX
+	JNZ  f2x2loop
 
 f2x2done:
 	MOVQ   out+40(FP), DI

@@ -109,9 +109,10 @@ func TestDot2x2BatchMatchesBatch(t *testing.T) {
 			for nb := 0; nb <= 13; nb++ {
 				n := 16 * nb
 				for _, pad := range []int{0, 2, 34} {
-					for _, ostride := range []int{2, 5} {
+					wstride, astride := 2*n+pad, 2*n+2*pad
+					for k, ostride := range []int{2, 5} {
+						pf := k * 2 * wstride // prefetching (past w's end too) changes nothing
 						for _, extreme := range []bool{false, true} {
-							wstride, astride := 2*n+pad, 2*n+2*pad
 							w := make([]byte, wstride+2*n)
 							a := make([]byte, astride+2*n)
 							for i := range 2 {
@@ -122,7 +123,7 @@ func TestDot2x2BatchMatchesBatch(t *testing.T) {
 							for i := range out {
 								out[i] = math.Float32frombits(guardBits)
 							}
-							d22(w, wstride, a, astride, n, out, ostride)
+							d22(w, wstride, a, astride, n, out, ostride, pf)
 							name := fmt.Sprintf("%s %s n=%d pad=%d ostride=%d extreme=%v", ks.name, tensor.Type(typ), n, pad, ostride, extreme)
 							for i, v := range out {
 								tok, r := i/ostride, i%ostride
@@ -231,7 +232,7 @@ func BenchmarkDotFloatBatch(b *testing.B) {
 			run("x4", func() { d4(w, a, 2*n, n, out[:], 1) })
 			if d22 := ks.dot2x2Batch[typ]; d22 != nil { // two rows × two tokens: the same 4 sums
 				w2 := append(w[:2*n:2*n], halfRow(rng, n, false, typ == tensor.BF16)...)
-				run("2x2", func() { d22(w2, 2*n, a, 2*n, n, out[:], 2) })
+				run("2x2", func() { d22(w2, 2*n, a, 2*n, n, out[:], 2, 0) })
 			}
 		}
 	}

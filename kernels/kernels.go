@@ -37,8 +37,10 @@ type (
 	dotR2x4Func func(w []byte, wstride int, a []byte, astride int, as []float32, n int, out []float32, ostride int)
 	// dot2x2Func computes out[t*ostride+r] = dot(w[r*wstride:],
 	// a[t*astride:], n) for r, t < 2, bit for bit: each weight vector
-	// serves two tokens and each activation vector two rows.
-	dot2x2Func func(w []byte, wstride int, a []byte, astride, n int, out []float32, ostride int)
+	// serves two tokens and each activation vector two rows. pf ≠ 0 asks
+	// it to prefetch the rows' lines pf bytes on as it goes (a hint: any
+	// address is safe).
+	dot2x2Func func(w []byte, wstride int, a []byte, astride, n int, out []float32, ostride, pf int)
 )
 
 // rowGroup is how many weight rows a dotRowsFunc takes at once.

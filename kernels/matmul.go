@@ -83,13 +83,18 @@ func (m *matmulTask) run(start, end int) {
 // run2x2 runs rows [r0, r1) against the tokens in pairs, a pair of rows
 // at a time through every token pair while those rows sit in L1 (an odd
 // last row takes 1-token dots), and returns how many tokens it covered.
+// The first token pair's pass prefetches the next pair of rows into L2:
+// rows of a few hundred values end before the hardware prefetcher ramps
+// up (BenchmarkMatMatNarrow/f16: 25-40% faster; wide rows: unchanged).
 func (m *matmulTask) run2x2(r0, r1 int) int {
 	nt := m.nTok &^ 1
 	r := r0
 	for ; r+2 <= r1; r += 2 {
 		w := m.w[r*m.wrb : (r+2)*m.wrb]
+		pf := 2 * m.wrb
 		for t := 0; t < nt; t += 2 {
-			m.dot2x2(w, m.wrb, m.act[t*m.arb:(t+2)*m.arb], m.arb, m.cols, m.dst[t*m.rows+r:], m.rows)
+			m.dot2x2(w, m.wrb, m.act[t*m.arb:(t+2)*m.arb], m.arb, m.cols, m.dst[t*m.rows+r:], m.rows, pf)
+			pf = 0
 		}
 	}
 	for ; r < r1; r++ {
