@@ -17,16 +17,6 @@
 // _mm512_reduce_add_ps adds the 256-bit halves, then the 128-bit halves,
 // then lanes 0+2 and 1+3, then those two: HSUM8 of (lo + hi).
 
-#define ZERO8 \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VXORPS Y2, Y2, Y2; \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7
-
 // FOLD64 reduces the four emulated zmm accumulators (Y0:Y1, Y2:Y3, Y4:Y5,
 // Y6:Y7) to a float in X0: (r0+r2) + (r1+r3), then the zmm reduction.
 #define FOLD64 \

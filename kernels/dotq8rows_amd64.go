@@ -12,19 +12,6 @@ package kernels
 //go:noescape
 func dotQ8_0x4rAVX2(w *byte, wstride int, a *byte, nb int, out *float32)
 
-// dotQ8_0x2rx4AVX2 is dotQ8_0AVX2 for two rows and four activation rows,
-// bit for bit, given the activations' block scales as floats (as[4b+t] =
-// f16 scale of token t's block b, as actScales lays them out):
-//
-//	for t := range 4 {
-//		for r := range 2 {
-//			out[t*ostride+r] = dotQ8_0AVX2(w + r*wstride, a + t*astride, nb)
-//		}
-//	}
-//
-//go:noescape
-func dotQ8_0x2rx4AVX2(w *byte, wstride int, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
-
 // rowsAsm4 wraps a 4-row kernel for blocks of bs values (wb weight and ab
 // activation bytes a block), checking that the rows, a and out are in
 // bounds.
@@ -70,15 +57,8 @@ func rowsAsm2x4(f func(w *byte, wstride int, a *byte, astride int, as *float32, 
 //go:noescape
 func dotQ8_0x8rAVX2(w, a *byte, nb int, out *float32)
 
-// dotQ8_0P2rx4AVX2 is dotQ8_0x2rx4AVX2 for two rows of a packed group,
-// their scales at ws (ws+2) and quants at wq (wq+32), blocks 272 bytes
-// apart; pf > 0 prefetches whole blocks pf bytes ahead.
-//
-//go:noescape
-func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride, pf int)
-
-// q8Rows and q8Rows4 are the packed Q8_0 group kernels in dotRowsFunc and
-// dotRows4Func form.
+// q8Rows is the packed Q8_0 group kernel in dotRowsFunc form (q8Rows4,
+// dotq8prefill_amd64.go, the dotRows4Func).
 func q8Rows(w []byte, a []byte, n int, out []float32) {
 	if n < 32 {
 		clear(out[:rowGroup])
@@ -89,27 +69,4 @@ func q8Rows(w []byte, a []byte, n int, out []float32) {
 	_ = a[nb*34-1]
 	_ = out[rowGroup-1]
 	dotQ8_0x8rAVX2(&w[0], &a[0], nb, &out[0])
-}
-
-func q8Rows4(w []byte, a []byte, astride int, as []float32, n int, out []float32, ostride, ntok int) {
-	if n < 32 {
-		for t := range ntok {
-			clear(out[t*ostride : t*ostride+rowGroup])
-		}
-		return
-	}
-	nb := n / 32
-	_ = w[nb*rowGroup*34-1]
-	_ = a[(ntok-1)*astride+nb*34-1]
-	_ = as[ntok*nb-1]
-	_ = out[(ntok-1)*ostride+rowGroup-1]
-	// Pairs of rows outer, tokens inner: a pair's lines stay in L1 for
-	// every token; the group's first pass prefetches it all.
-	pf := 4 * rowGroup * 34
-	for r := 0; r < rowGroup; r += 2 {
-		for t := 0; t < ntok; t += 4 {
-			dotQ8_0P2rx4AVX2(&w[2*r], &w[16+32*r], &a[t*astride], astride, &as[t*nb], nb, &out[t*ostride+r], ostride, pf)
-			pf = 0
-		}
-	}
 }

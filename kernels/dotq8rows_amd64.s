@@ -10,41 +10,6 @@
 // eight float lanes per block, same final horizontal sum. Only the
 // interleaving of independent sums changes, so results are bit-identical.
 
-// ZERO8 clears the accumulators Y0-Y7.
-#define ZERO8 \
-	VXORPS Y0, Y0, Y0; \
-	VXORPS Y1, Y1, Y1; \
-	VXORPS Y2, Y2, Y2; \
-	VXORPS Y3, Y3, Y3; \
-	VXORPS Y4, Y4, Y4; \
-	VXORPS Y5, Y5, Y5; \
-	VXORPS Y6, Y6, Y6; \
-	VXORPS Y7, Y7, Y7
-
-// STORE2X4 writes the 2-row 4-token sums (row 0 in Y0-Y3, row 1 in Y4-Y7,
-// by token) to AX[t·DX/4 + r], DX the output stride in floats.
-#define STORE2X4 \
-	SHLQ  $2, DX;          \
-	HSUM8(Y0, X0, X15);    \
-	MOVSS X0, (AX);        \
-	HSUM8(Y4, X4, X15);    \
-	MOVSS X4, 4(AX);       \
-	ADDQ  DX, AX;          \
-	HSUM8(Y1, X1, X15);    \
-	MOVSS X1, (AX);        \
-	HSUM8(Y5, X5, X15);    \
-	MOVSS X5, 4(AX);       \
-	ADDQ  DX, AX;          \
-	HSUM8(Y2, X2, X15);    \
-	MOVSS X2, (AX);        \
-	HSUM8(Y6, X6, X15);    \
-	MOVSS X6, 4(AX);       \
-	ADDQ  DX, AX;          \
-	HSUM8(Y3, X3, X15);    \
-	MOVSS X3, (AX);        \
-	HSUM8(Y7, X7, X15);    \
-	MOVSS X7, 4(AX)
-
 // Q8ROW adds one row's block (quants at wq, scale at wd) against the activation block in Y4
 // (scale f16(a.d) broadcast in Y5) into ACC, with temporaries W, U, P, S.
 #define Q8ROW(wq, wd, ACC, W, U, P, S) \
@@ -104,74 +69,6 @@ q80x4rloop:
 	MOVSS X2, 8(AX)
 	HSUM8(Y3, X3, X15)
 	MOVSS X3, 12(AX)
-	VZEROUPPER
-	RET
-
-// Q8PAIR adds row W (|W| in U) times the token block in Y12 into ACC,
-// scaled by the float at s(SP) (the row and token scales' product).
-#define Q8PAIR(W, U, s, ACC) \
-	VPSIGNB      W, Y12, Y14; \
-	VPMADDUBSW   Y14, U, Y14; \
-	VPMADDWD     Y13, Y14, Y14; \
-	VCVTDQ2PS    Y14, Y14;    \
-	VBROADCASTSS s(SP), Y15;  \
-	VFMADD231PS  Y15, Y14, ACC
-
-// func dotQ8_0x2rx4AVX2(w *byte, wstride int, a *byte, astride int, as *float32, nb int, out *float32, ostride int)
-//
-// out[t·ostride + r] = dotQ8_0AVX2(row r, token t) for r < 2, t < 4, with
-// rows wstride and tokens astride bytes apart and the tokens' block scales
-// as floats at as (as[4b+t]): each weight block is loaded and made
-// unsigned once for four tokens, each activation block serves two rows,
-// and a block's eight scale products take two vector multiplies.
-TEXT ·dotQ8_0x2rx4AVX2(SB), NOSPLIT, $32-64
-	MOVQ     w+0(FP), SI
-	MOVQ     wstride+8(FP), R8
-	MOVQ     a+16(FP), DI
-	MOVQ     astride+24(FP), BX
-	MOVQ     as+32(FP), R12
-	MOVQ     nb+40(FP), CX
-	LEAQ     (BX)(BX*2), R13
-	MOVQ     ·f16Table(SB), R9
-	ZERO8
-	VPCMPEQW Y13, Y13, Y13
-	VPSRLW   $15, Y13, Y13
-
-q80x2rx4loop:
-	// Scale products, row-major: s(r,t) at (4r+t)·4(SP).
-	MOVWLZX      (SI), AX
-	VBROADCASTSS (R9)(AX*4), X14
-	MOVWLZX      (SI)(R8*1), AX
-	VBROADCASTSS (R9)(AX*4), X15
-	VMULPS       (R12), X14, X14
-	VMULPS       (R12), X15, X15
-	VMOVUPS      X14, (SP)
-	VMOVUPS      X15, 16(SP)
-	ADDQ         $16, R12
-	VMOVDQU 2(SI), Y8
-	VPSIGNB Y8, Y8, Y9
-	VMOVDQU 2(SI)(R8*1), Y10
-	VPSIGNB Y10, Y10, Y11
-	VMOVDQU 2(DI), Y12
-	Q8PAIR(Y8, Y9, 0, Y0)
-	Q8PAIR(Y10, Y11, 16, Y4)
-	VMOVDQU 2(DI)(BX*1), Y12
-	Q8PAIR(Y8, Y9, 4, Y1)
-	Q8PAIR(Y10, Y11, 20, Y5)
-	VMOVDQU 2(DI)(BX*2), Y12
-	Q8PAIR(Y8, Y9, 8, Y2)
-	Q8PAIR(Y10, Y11, 24, Y6)
-	VMOVDQU 2(DI)(R13*1), Y12
-	Q8PAIR(Y8, Y9, 12, Y3)
-	Q8PAIR(Y10, Y11, 28, Y7)
-	ADDQ $34, SI
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q80x2rx4loop
-
-	MOVQ out+48(FP), AX
-	MOVQ ostride+56(FP), DX
-	STORE2X4
 	VZEROUPPER
 	RET
 
@@ -245,73 +142,5 @@ q80x8rloop:
 	MOVSS X6, 24(AX)
 	HSUM8(Y7, X7, X8)
 	MOVSS X7, 28(AX)
-	VZEROUPPER
-	RET
-
-// func dotQ8_0P2rx4AVX2(ws, wq, a *byte, astride int, as *float32, nb int, out *float32, ostride, pf int)
-//
-// dotQ8_0x2rx4AVX2 for rows r and r+1 of a packed group: their scales at
-// ws, ws+2 and quants at wq, wq+32, each block 272 bytes on. pf > 0: also
-// prefetch each whole block pf bytes ahead (the group's first pass reads
-// only a fifth of each block, too sparse for the hardware prefetchers;
-// later passes find the group in cache).
-TEXT ·dotQ8_0P2rx4AVX2(SB), NOSPLIT, $32-72
-	MOVQ     ws+0(FP), SI
-	MOVQ     wq+8(FP), R8
-	MOVQ     a+16(FP), DI
-	MOVQ     astride+24(FP), BX
-	MOVQ     as+32(FP), R12
-	MOVQ     nb+40(FP), CX
-	MOVQ     pf+64(FP), R10
-	LEAQ     (BX)(BX*2), R13
-	MOVQ     ·f16Table(SB), R9
-	ZERO8
-	VPCMPEQW Y13, Y13, Y13
-	VPSRLW   $15, Y13, Y13
-
-q80p2rx4loop:
-	TESTQ        R10, R10
-	JZ           q80p2rx4nopf
-	PREFETCHT0   0(SI)(R10*1)
-	PREFETCHT0   64(SI)(R10*1)
-	PREFETCHT0   128(SI)(R10*1)
-	PREFETCHT0   192(SI)(R10*1)
-	PREFETCHT0   256(SI)(R10*1)
-
-q80p2rx4nopf:
-	MOVWLZX      (SI), AX
-	VBROADCASTSS (R9)(AX*4), X14
-	MOVWLZX      2(SI), AX
-	VBROADCASTSS (R9)(AX*4), X15
-	VMULPS       (R12), X14, X14
-	VMULPS       (R12), X15, X15
-	VMOVUPS      X14, (SP)
-	VMOVUPS      X15, 16(SP)
-	ADDQ         $16, R12
-	VMOVDQU      (R8), Y8
-	VPSIGNB      Y8, Y8, Y9
-	VMOVDQU      32(R8), Y10
-	VPSIGNB      Y10, Y10, Y11
-	VMOVDQU      2(DI), Y12
-	Q8PAIR(Y8, Y9, 0, Y0)
-	Q8PAIR(Y10, Y11, 16, Y4)
-	VMOVDQU      2(DI)(BX*1), Y12
-	Q8PAIR(Y8, Y9, 4, Y1)
-	Q8PAIR(Y10, Y11, 20, Y5)
-	VMOVDQU      2(DI)(BX*2), Y12
-	Q8PAIR(Y8, Y9, 8, Y2)
-	Q8PAIR(Y10, Y11, 24, Y6)
-	VMOVDQU      2(DI)(R13*1), Y12
-	Q8PAIR(Y8, Y9, 12, Y3)
-	Q8PAIR(Y10, Y11, 28, Y7)
-	ADDQ $272, SI
-	ADDQ $272, R8
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q80p2rx4loop
-
-	MOVQ out+48(FP), AX
-	MOVQ ostride+56(FP), DX
-	STORE2X4
 	VZEROUPPER
 	RET

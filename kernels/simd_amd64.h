@@ -22,3 +22,14 @@
 	MOVL         v, R;    \
 	VMOVD        R, X;    \
 	VPBROADCASTD X, Y
+
+// ZERO8 clears Y0-Y7 (the usual accumulators).
+#define ZERO8 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7
