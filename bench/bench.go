@@ -64,14 +64,20 @@ func (r *Runner) Prompt(toks []int32) error {
 	if err := r.Reset(); err != nil {
 		return err
 	}
+	return r.PromptFrom(toks, 0)
+}
+
+// PromptFrom is Prompt after the pos tokens already in the cache (a
+// context depth, as llama-bench's -d fills it).
+func (r *Runner) PromptFrom(toks []int32, pos int) error {
 	for start := 0; start < len(toks); start += len(r.entries) {
 		end := min(start+len(r.entries), len(toks))
 		b := r.entries[:end-start]
 		for i := range b {
-			b[i] = model.Entry{Token: toks[start+i], Pos: int32(start + i), Logits: start+i == len(toks)-1}
+			b[i] = model.Entry{Token: toks[start+i], Pos: int32(pos + start + i), Logits: start+i == len(toks)-1}
 		}
 		if _, err := r.Ctx.Forward(b); err != nil {
-			return fmt.Errorf("prompt tokens %d-%d: %w", start, end, err)
+			return fmt.Errorf("prompt tokens %d-%d: %w", pos+start, pos+end, err)
 		}
 	}
 	return nil
@@ -83,9 +89,14 @@ func (r *Runner) Generate(toks []int32) error {
 	if err := r.Reset(); err != nil {
 		return err
 	}
+	return r.GenerateFrom(toks, 0)
+}
+
+// GenerateFrom is Generate after the pos tokens already in the cache.
+func (r *Runner) GenerateFrom(toks []int32, pos int) error {
 	for i, t := range toks {
-		if err := r.Step(t, i); err != nil {
-			return fmt.Errorf("generated token %d: %w", i, err)
+		if err := r.Step(t, pos+i); err != nil {
+			return fmt.Errorf("generated token %d: %w", pos+i, err)
 		}
 	}
 	return nil

@@ -14,9 +14,10 @@ func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
 	for w := start; w < end; w++ {
 		scores := c.scores[w*c.opt.Cells : (w+1)*c.opt.Cells]
+		halves := c.halves[w*c.opt.Cells : (w+1)*c.opt.Cells]
 		lanes := c.lanes[w*laneRows*c.m.HeadDimV : (w+1)*laneRows*c.m.HeadDimV]
 		for j := n * w / c.workers; j < n*(w+1)/c.workers; j++ {
-			c.attendHead(j/c.m.Heads, j%c.m.Heads, scores, lanes)
+			c.attendHead(j/c.m.Heads, j%c.m.Heads, scores, lanes, halves)
 		}
 	}
 }
@@ -47,7 +48,7 @@ const (
 // length is a multiple of 16; anything else goes through vec_dot. Cells
 // are laid out as in llama.cpp's cache for a lone sequence (cell = index
 // in the sequence).
-func (c *Context) attendHead(i, h int, scores, lanes []float32) {
+func (c *Context) attendHead(i, h int, scores, lanes []float32, halves []uint16) {
 	m := c.m
 	il := c.layer
 	hk, hv := m.HeadDimK, m.HeadDimV
@@ -74,14 +75,14 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 				continue
 			}
 			ko := slot*kDim + kvh*hk
-			if f16 && tinyK {
+			if f16 {
 				// A run of visible cells in one call.
 				end := slot + 1
 				for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
 					end++
 				}
 				run := scores[cell : page*ps+end]
-				dotF16Cells(p16[ko:], kDim, q, run)
+				dotF16Cells(p16[ko:], kDim, q, run, tinyK)
 				for i, s := range run {
 					s *= scale
 					run[i] = s
@@ -90,12 +91,7 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 				slot = end - 1
 				continue
 			}
-			var s float32
-			if f16 {
-				s = dotF16(p16[ko:ko+hk], q, tinyK)
-			} else {
-				s = dotF32(p32[ko:ko+hk], q, tinyK)
-			}
+			s := dotF32(p32[ko:ko+hk], q, tinyK)
 			s *= scale
 			scores[cell] = s
 			maxScore = max(maxScore, s)
@@ -135,9 +131,8 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32) {
 					end++
 				}
 				run := scores[cell : page*ps+end]
-				for i, sc := range run {
-					run[i] = roundF16(sc * inv)
-				}
+				kernels.Scale(run, inv)
+				roundF16Row(run, run, halves)
 				axpyF16Cells(lanes, width, t, hv, run, p16[vo:], vDim)
 				slot = end - 1
 				continue
@@ -207,9 +202,9 @@ func axpyF16CellsGo(lanes []float32, width, t0, hv int, p []float32, v []uint16,
 }
 
 // dotF16CellsGo is dotF16Cells one cell at a time.
-func dotF16CellsGo(k []uint16, stride int, q []float32, out []float32) {
+func dotF16CellsGo(k []uint16, stride int, q []float32, out []float32, tiny bool) {
 	for c := range out {
-		out[c] = dotF16(k[c*stride:c*stride+len(q)], q, true)
+		out[c] = dotF16(k[c*stride:c*stride+len(q)], q, tiny)
 	}
 }
 

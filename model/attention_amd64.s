@@ -35,9 +35,12 @@ l16loop:
 	VZEROUPPER
 	RET
 
-#define LANE8(i, acc, T) \
-	VCVTPH2PS (16*i)(SI), T; \
-	VMULPS    (32*i)(DI), T, T; \
+#define LANE8(i, acc, T) LANE8AT(i, SI, DI, acc, T)
+
+// LANE8AT adds the products of k's i-th 8 halves at K and q's at Q into acc.
+#define LANE8AT(i, K, Q, acc, T) \
+	VCVTPH2PS (16*i)(K), T; \
+	VMULPS    (32*i)(Q), T, T; \
 	VADDPS    T, acc, acc
 
 // func dotF16Lanes64(k *uint16, q *float32, n int, l *float32)
@@ -180,5 +183,72 @@ vcellstep:
 vnowrap:
 	DECQ CX
 	JNZ  vcellloop
+	VZEROUPPER
+	RET
+
+// func dotF16Cells64(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, false) for c < n, hk a
+// positive multiple of 64 (no float64 leftovers): per cell 64 lanes (Y0-Y7
+// = lanes 0-7 ... 56-63) each add f16(k)·q in order along the row, then
+// reduce64's fold, x[i] = (l[i]+l[32+i]) + (l[16+i]+l[48+i]), and
+// reduce16's order as in dotF16Cells16.
+TEXT ·dotF16Cells64(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), SI
+	MOVQ kstride+8(FP), R8
+	SHLQ $1, R8
+	MOVQ q+16(FP), DI
+	MOVQ hk+24(FP), R9
+	SHRQ $6, R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+
+c64loop:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   R9, DX
+
+c64step:
+	LANE8AT(0, R10, R11, Y0, Y8)
+	LANE8AT(1, R10, R11, Y1, Y9)
+	LANE8AT(2, R10, R11, Y2, Y10)
+	LANE8AT(3, R10, R11, Y3, Y11)
+	LANE8AT(4, R10, R11, Y4, Y12)
+	LANE8AT(5, R10, R11, Y5, Y13)
+	LANE8AT(6, R10, R11, Y6, Y14)
+	LANE8AT(7, R10, R11, Y7, Y15)
+	ADDQ $128, R10
+	ADDQ $256, R11
+	DECQ DX
+	JNZ  c64step
+
+	// x lo (lanes 0-7) in Y0, x hi (8-15) in Y1.
+	VADDPS Y4, Y0, Y0
+	VADDPS Y6, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y7, Y3, Y3
+	VADDPS Y3, Y1, Y1
+
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         $4, AX
+	ADDQ         R8, SI
+	DECQ         CX
+	JNZ          c64loop
 	VZEROUPPER
 	RET

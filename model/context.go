@@ -46,6 +46,7 @@ type Context struct {
 	k, v     []float32 // new keys/values [n][KVHeads*HeadDim{K,V}]
 	attn     []float32 // attention output [n][Heads*HeadDimV]
 	scores   []float32 // attention scores, one row of Cells per worker
+	halves   []uint16  // the same shape: probabilities on their way to F16
 	lanes    []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV per worker
 	workers  int
 	out      []float32 // block output before the residual add [n][Embd]
@@ -129,6 +130,7 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.attn = make([]float32, b*m.Heads*m.HeadDimV)
 	c.workers = c.pool.Threads()
 	c.scores = make([]float32, c.workers*opt.Cells)
+	c.halves = make([]uint16, c.workers*opt.Cells)
 	c.lanes = make([]float32, c.workers*laneRows*m.HeadDimV)
 	c.out = make([]float32, b*m.Embd)
 	c.gate = make([]float32, b*m.FF)

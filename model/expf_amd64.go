@@ -57,16 +57,30 @@ func dotF16Lanes64(k *uint16, q *float32, n int, l *float32)
 //go:noescape
 func dotF16Cells16(k *uint16, kstride int, q *float32, hk, n int, out *float32)
 
-// dotF16Cells sets out[c] = dotF16(k[c*stride:c*stride+len(q)], q, true)
+// dotF16Cells64 (attention_amd64.s) is dotF16(k row, q, false) for n
+// cells kstride halves apart, hk values each (a multiple of 64).
+//
+//go:noescape
+func dotF16Cells64(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+
+// dotF16Cells sets out[c] = dotF16(k[c*stride:c*stride+len(q)], q, tiny)
 // for c < len(out): a run of cells' K·q in one call.
-func dotF16Cells(k []uint16, stride int, q []float32, out []float32) {
+func dotF16Cells(k []uint16, stride int, q []float32, out []float32, tiny bool) {
 	hk, n := len(q), len(out)
-	if !haveAVX2 || hk%simdWidth != 0 || hk == 0 || n == 0 {
-		dotF16CellsGo(k, stride, q, out)
+	lanes := laneCount
+	if tiny {
+		lanes = simdWidth
+	}
+	if !haveAVX2 || hk%lanes != 0 || hk == 0 || n == 0 {
+		dotF16CellsGo(k, stride, q, out, tiny)
 		return
 	}
 	_ = k[(n-1)*stride+hk-1]
-	dotF16Cells16(&k[0], stride, &q[0], hk, n, &out[0])
+	if tiny {
+		dotF16Cells16(&k[0], stride, &q[0], hk, n, &out[0])
+	} else {
+		dotF16Cells64(&k[0], stride, &q[0], hk, n, &out[0])
+	}
 }
 
 // axpyF16Cells8 (attention_amd64.s) is axpyF16CellsGo for hv a multiple

@@ -11,8 +11,8 @@ func swigluVec(gate, up []float32, n int) int { return 0 }
 
 func dotF16LanesVec(k []uint16, q []float32, l []float32) int { return 0 }
 
-func dotF16Cells(k []uint16, stride int, q []float32, out []float32) {
-	dotF16CellsGo(k, stride, q, out)
+func dotF16Cells(k []uint16, stride int, q []float32, out []float32, tiny bool) {
+	dotF16CellsGo(k, stride, q, out, tiny)
 }
 
 func axpyF16Cells(lanes []float32, width, t0, hv int, p []float32, v []uint16, vstride int) {

@@ -136,28 +136,34 @@ func TestDotF16VecExact(t *testing.T) {
 	}
 }
 
-// TestDotF16CellsMatchesDotF16: the run-of-cells K·q equals dotF16's tiny
-// order bit for bit, for head sizes 16..128, padded strides and 1..9 cells.
+// TestDotF16CellsMatchesDotF16: the run-of-cells K·q equals dotF16's
+// tiny and vec_dot orders bit for bit, for head sizes 16..256, padded
+// strides and 1..9 cells, with large and signed-zero values.
 func TestDotF16CellsMatchesDotF16(t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
-	for hk := 16; hk <= 128; hk += 16 {
+	for hk := 16; hk <= 256; hk += 16 {
 		for _, pad := range []int{0, 3, 64} {
 			stride := hk + pad
 			for n := 1; n <= 9; n++ {
 				k := make([]uint16, (n-1)*stride+hk)
 				for i := range k {
-					k[i] = tensor.F32ToF16(float32(rng.NormFloat64()))
+					k[i] = tensor.F32ToF16(float32(rng.NormFloat64() * float64(1+rng.IntN(2)*3000)))
+					if rng.IntN(16) == 0 {
+						k[i] = 0x8000 // -0
+					}
 				}
 				q := make([]float32, hk)
 				for i := range q {
 					q[i] = roundF16(float32(rng.NormFloat64() * 4))
 				}
-				got, want := make([]float32, n), make([]float32, n)
-				dotF16Cells(k, stride, q, got)
-				dotF16CellsGo(k, stride, q, want)
-				for c := range got {
-					if math.Float32bits(got[c]) != math.Float32bits(want[c]) {
-						t.Fatalf("hk %d stride %d cell %d of %d: %g, dotF16 %g", hk, stride, c, n, got[c], want[c])
+				for _, tiny := range []bool{true, false} {
+					got, want := make([]float32, n), make([]float32, n)
+					dotF16Cells(k, stride, q, got, tiny)
+					dotF16CellsGo(k, stride, q, want, tiny)
+					for c := range got {
+						if math.Float32bits(got[c]) != math.Float32bits(want[c]) {
+							t.Fatalf("tiny=%v hk %d stride %d cell %d of %d: %g, dotF16 %g", tiny, hk, stride, c, n, got[c], want[c])
+						}
 					}
 				}
 			}

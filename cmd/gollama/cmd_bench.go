@@ -35,6 +35,7 @@ type benchResult struct {
 	NThreads      int       `json:"n_threads"`
 	NPrompt       int       `json:"n_prompt"`
 	NGen          int       `json:"n_gen"`
+	NDepth        int       `json:"n_depth"`
 	TypeK         string    `json:"type_k"`
 	AvgNs         int64     `json:"avg_ns"`
 	StddevNs      int64     `json:"stddev_ns"`
@@ -66,6 +67,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	threadList := fs.String("t", strconv.Itoa(runtime.NumCPU()), "thread counts, comma-separated `LIST`")
 	promptList := fs.String("p", "512", "prompt lengths to time (pp tests), comma-separated `LIST`; 0 for none")
 	genList := fs.String("n", "128", "generation lengths to time (tg tests), comma-separated `LIST`; 0 for none")
+	depthList := fs.String("d", "0", "context depths, comma-separated `LIST`: each test runs after this many tokens already in the cache (filled untimed)")
 	batch := fs.Int("b", 2048, "most prompt tokens per forward pass (`N`)")
 	reps := fs.Int("r", 5, "repetitions per test (`N`)")
 	format := fs.String("o", "md", "output `FORMAT`: md or json")
@@ -75,7 +77,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	cpuCol := fs.Bool("cpu-ts", false, "add a column of tokens per CPU-second (all threads' CPU time; steadier than t/s on a busy machine)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: gollama bench -m MODEL.gguf [-t 1,2] [-p 512] [-n 128] [-r 5] [-o md|json]")
+		fmt.Fprintln(stderr, "Usage: gollama bench -m MODEL.gguf [-t 1,2] [-p 512] [-n 128] [-d 0] [-r 5] [-o md|json]")
 		fmt.Fprintln(stderr, "Times prompt processing (ppN: one batch of N random tokens from an empty cache) and text")
 		fmt.Fprintln(stderr, "generation (tgN: N tokens one at a time), tokens/s mean ± stddev over -r runs after a warm-up.")
 		fmt.Fprintln(stderr, "GOLLAMA_CPU=generic|avx2|neon picks the kernel set.")
@@ -104,6 +106,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	gens, err := parseIntList("-n", *genList, 0)
+	if err != nil {
+		return err
+	}
+	depths, err := parseIntList("-d", *depthList, 0)
 	if err != nil {
 		return err
 	}
@@ -145,8 +151,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(tests) == 0 {
 		return fmt.Errorf("nothing to time: -p and -n are all 0")
 	}
-	maxBatch := max(min(*batch, maxP), 1)
-	cells := max(maxP, maxN)
+	maxD := 0
+	for _, d := range depths {
+		maxD = max(maxD, d)
+	}
+	maxBatch := max(min(*batch, max(maxP, maxD)), 1)
+	cells := maxD + max(maxP, maxN)
+	if cells > m.ContextLength {
+		return fmt.Errorf("depth %d + %d tokens exceeds the model's context of %d", maxD, max(maxP, maxN), m.ContextLength)
+	}
 	typeK := "f16"
 	if *kvF32 {
 		typeK = "f32"
@@ -170,14 +183,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for _, tc := range tests {
-			res, err := timeBenchTest(r, tc[0], tc[1], *reps, !*noWarmup, m.Vocab, *seed)
-			if err != nil {
-				r.Close()
-				return err
+			for _, d := range depths {
+				res, err := timeBenchTest(r, tc[0], tc[1], d, *reps, !*noWarmup, m.Vocab, *seed)
+				if err != nil {
+					r.Close()
+					return err
+				}
+				res.ModelFilename, res.ModelType, res.ModelSize, res.ModelNParams = filepath.Base(*modelPath), info.typ, info.size, info.params
+				res.Backend, res.NBatch, res.NThreads, res.TypeK = kernels.CPU().String(), *batch, th, typeK
+				rep.Results = append(rep.Results, res)
 			}
-			res.ModelFilename, res.ModelType, res.ModelSize, res.ModelNParams = filepath.Base(*modelPath), info.typ, info.size, info.params
-			res.Backend, res.NBatch, res.NThreads, res.TypeK = kernels.CPU().String(), *batch, th, typeK
-			rep.Results = append(rep.Results, res)
 		}
 		r.Close()
 	}
@@ -202,20 +217,36 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 // timeBenchTest runs one test reps times (after a warm-up, as llama-bench:
 // the whole prompt, or one generated token) and collects the timings.
-// Each run draws fresh tokens from the same seeded stream.
-func timeBenchTest(r *bench.Runner, prompt, gen, reps int, warmup bool, vocab int, seed uint64) (benchResult, error) {
-	res := benchResult{NPrompt: prompt, NGen: gen}
+// Each run draws fresh tokens from the same seeded stream; with depth > 0
+// it first fills that many tokens into the emptied cache, untimed.
+func timeBenchTest(r *bench.Runner, prompt, gen, depth, reps int, warmup bool, vocab int, seed uint64) (benchResult, error) {
+	res := benchResult{NPrompt: prompt, NGen: gen, NDepth: depth}
 	toks := bench.Tokens((reps+1)*(prompt+gen), vocab, seed)
+	fill := bench.Tokens(depth, vocab, seed^0xd1)
+	prepare := func() error {
+		if err := r.Reset(); err != nil {
+			return err
+		}
+		if depth > 0 {
+			if err := r.PromptFrom(fill, 0); err != nil {
+				return fmt.Errorf("depth %d: %w", depth, err)
+			}
+		}
+		return nil
+	}
 	run := func(t []int32) error {
 		if prompt > 0 {
-			return r.Prompt(t)
+			return r.PromptFrom(t, depth)
 		}
-		return r.Generate(t)
+		return r.GenerateFrom(t, depth)
 	}
 	if warmup {
 		w := toks[:prompt+gen]
 		if gen > 0 {
 			w = w[:1]
+		}
+		if err := prepare(); err != nil {
+			return res, err
 		}
 		if err := run(w); err != nil {
 			return res, fmt.Errorf("warm-up: %w", err)
@@ -225,6 +256,9 @@ func timeBenchTest(r *bench.Runner, prompt, gen, reps int, warmup bool, vocab in
 	var cpuTs []float64
 	for i := range reps {
 		t := toks[(i+1)*n : (i+2)*n]
+		if err := prepare(); err != nil {
+			return res, err
+		}
 		cpu0, cpuOK := bench.CPUTime()
 		start := time.Now()
 		if err := run(t); err != nil {
@@ -308,6 +342,9 @@ func writeBenchTable(w io.Writer, rs []benchResult, cpuCol bool) {
 		test := fmt.Sprintf("pp%d", r.NPrompt)
 		if r.NGen > 0 {
 			test = fmt.Sprintf("tg%d", r.NGen)
+		}
+		if r.NDepth > 0 {
+			test += fmt.Sprintf(" @ d%d", r.NDepth)
 		}
 		rows = append(rows, []string{
 			r.ModelType, sizeMiB(r.ModelSize), paramsCol(r.ModelNParams), r.Backend, strconv.Itoa(r.NThreads), test,
