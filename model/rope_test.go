@@ -69,4 +69,3 @@ func TestVExpf(t *testing.T) {
 		t.Error("vExpf(200) is not +Inf")
 	}
 }
-
