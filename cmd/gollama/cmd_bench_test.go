@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"runtime"
 	"strings"
@@ -93,6 +94,41 @@ func TestBenchJSON(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && rep.PeakRSSBytes < int64(rep.Results[0].ModelSize) {
 		t.Errorf("peak RSS %d below the model's %d bytes", rep.PeakRSSBytes, rep.Results[0].ModelSize)
+	}
+}
+
+// TestBenchDepth: -d runs each test after that many tokens in the cache,
+// labelled as llama-bench labels it, and a depth past the context fails.
+func TestBenchDepth(t *testing.T) {
+	path := testdata.Path(t, "models/stories260K-F32.gguf")
+	var out, errOut bytes.Buffer
+	if code := runMain([]string{"bench", "-m", path, "-t", "1", "-p", "4", "-n", "3", "-d", "0,16", "-r", "1", "-o", "json"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v in\n%s", err, out.String())
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, fmt.Sprintf("p%d n%d d%d", r.NPrompt, r.NGen, r.NDepth))
+		if r.AvgTs <= 0 {
+			t.Errorf("%v: %v t/s", got[len(got)-1], r.AvgTs)
+		}
+	}
+	if want := "p4 n0 d0,p4 n0 d16,p0 n3 d0,p0 n3 d16"; strings.Join(got, ",") != want {
+		t.Errorf("results %v, want %s", got, want)
+	}
+	out.Reset()
+	if code := runMain([]string{"bench", "-m", path, "-t", "1", "-p", "0", "-n", "2", "-d", "8", "-r", "1"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "tg2 @ d8") {
+		t.Errorf("no tg2 @ d8 row in\n%s", out.String())
+	}
+	errOut.Reset()
+	if code := runMain([]string{"bench", "-m", path, "-n", "4", "-p", "0", "-d", "100000"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "context") {
+		t.Errorf("depth past the context: exit %d, %q", code, errOut.String())
 	}
 }
 
