@@ -13,11 +13,18 @@ import (
 func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
 	for w := start; w < end; w++ {
-		scores := c.scores[w*c.opt.Cells : (w+1)*c.opt.Cells]
+		scores := c.scores[w*groupHeads*c.opt.Cells : (w+1)*groupHeads*c.opt.Cells]
 		halves := c.halves[w*c.opt.Cells : (w+1)*c.opt.Cells]
 		lanes := c.lanes[w*laneRows*c.m.HeadDimV : (w+1)*laneRows*c.m.HeadDimV]
-		for j := n * w / c.workers; j < n*(w+1)/c.workers; j++ {
-			c.attendHead(j/c.m.Heads, j%c.m.Heads, scores, lanes, halves)
+		group := c.canGroup()
+		for j, end := n*w/c.workers, n*(w+1)/c.workers; j < end; j++ {
+			i, h := j/c.m.Heads, j%c.m.Heads
+			if group && h%groupHeads == 0 && j+groupHeads <= end {
+				c.attendGroup(i, h, scores, lanes, halves)
+				j += groupHeads - 1
+				continue
+			}
+			c.attendHead(i, h, scores, lanes, halves)
 		}
 	}
 }
@@ -49,54 +56,125 @@ const (
 // are laid out as in llama.cpp's cache for a lone sequence (cell = index
 // in the sequence).
 func (c *Context) attendHead(i, h int, scores, lanes []float32, halves []uint16) {
-	m := c.m
-	il := c.layer
-	hk, hv := m.HeadDimK, m.HeadDimV
-	kvh := h / (m.Heads / m.KVHeads)
-	scale := 1 / float32(math.Sqrt(float64(hk))) // 1.0f/sqrtf(head_dim)
-	ps := c.cache.PageSize()
-	kDim, vDim := m.KVHeads*hk, m.KVHeads*hv
-	f16 := !c.opt.CacheF32
-	batched := len(c.batch) >= 2
-	e := c.batch[i]
-	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+1)*hk]
-	positions := c.cache.Positions(e.Seq)
-	scores = scores[:len(positions)]
+	scores = scores[:len(c.cache.Positions(c.batch[i].Seq))]
+	maxScore := c.scoreHead(i, h, scores)
+	c.weighValues(i, h, scores, maxScore, lanes, halves)
+}
 
-	// Scores of the visible cells; masked ones are -inf.
-	maxScore := float32(math.Inf(-1))
-	tinyK := batched && hk%simdWidth == 0
+// visibleRuns calls run for each run of cells of entry e's sequence that e
+// sees, page by page: cells [cell, cell+n) at slots [slot, slot+n) of the
+// page whose data p16 (F16 cache) or p32 holds; masked is called for each
+// cell it does not see.
+func (c *Context) visibleRuns(e Entry, masked func(cell int), run func(p16 []uint16, p32 []float32, cell, slot, n int)) {
+	ps := c.cache.PageSize()
+	positions := c.cache.Positions(e.Seq)
 	for page := 0; page*ps < len(positions); page++ {
-		p16, p32 := c.cache.Page(e.Seq, il, page)
+		p16, p32 := c.cache.Page(e.Seq, c.layer, page)
 		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
 			cell := page*ps + slot
 			if positions[cell] > e.Pos {
-				scores[cell] = float32(math.Inf(-1))
+				masked(cell)
 				continue
 			}
-			ko := slot*kDim + kvh*hk
-			if f16 {
-				// A run of visible cells in one call.
-				end := slot + 1
-				for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
-					end++
-				}
-				run := scores[cell : page*ps+end]
-				dotF16Cells(p16[ko:], kDim, q, run, tinyK)
-				for i, s := range run {
-					s *= scale
-					run[i] = s
-					maxScore = max(maxScore, s)
-				}
-				slot = end - 1
-				continue
+			end := slot + 1
+			for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
+				end++
 			}
-			s := dotF32(p32[ko:ko+hk], q, tinyK)
-			s *= scale
-			scores[cell] = s
-			maxScore = max(maxScore, s)
+			run(p16, p32, cell, slot, end-slot)
+			slot = end - 1
 		}
 	}
+}
+
+// scoreHead sets scores[cell] (one per cell of the sequence) to head h's
+// K·q·scale for entry i, -inf where masked, and returns the largest.
+func (c *Context) scoreHead(i, h int, scores []float32) float32 {
+	m := c.m
+	hk := m.HeadDimK
+	kvh := h / (m.Heads / m.KVHeads)
+	scale := 1 / float32(math.Sqrt(float64(hk))) // 1.0f/sqrtf(head_dim)
+	kDim := m.KVHeads * hk
+	tinyK := len(c.batch) >= 2 && hk%simdWidth == 0
+	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+1)*hk]
+	maxScore := float32(math.Inf(-1))
+	c.visibleRuns(c.batch[i], func(cell int) { scores[cell] = float32(math.Inf(-1)) },
+		func(p16 []uint16, p32 []float32, cell, slot, n int) {
+			run := scores[cell : cell+n]
+			ko := slot*kDim + kvh*hk
+			if !c.opt.CacheF32 {
+				dotF16Cells(p16[ko:], kDim, q, run, tinyK) // a run in one call
+			} else {
+				for j := range run {
+					run[j] = dotF32(p32[ko+j*kDim:ko+j*kDim+hk], q, tinyK)
+				}
+			}
+			for j, s := range run {
+				s *= scale
+				run[j] = s
+				maxScore = max(maxScore, s)
+			}
+		})
+	return maxScore
+}
+
+// groupHeads is how many heads attendGroup takes at once.
+const groupHeads = 4
+
+// noGroup turns attendGroup off, for tests comparing it with attendHead.
+var noGroup = false
+
+// canGroup reports whether attendGroup applies to this batch: an F16
+// cache, tinyBLAS's order (a batch) and query heads that come in fours
+// per KV head.
+func (c *Context) canGroup() bool {
+	m := c.m
+	return haveAVX2 && !noGroup && !c.opt.CacheF32 && len(c.batch) >= 2 && m.HeadDimK%simdWidth == 0 &&
+		(m.Heads/m.KVHeads)%groupHeads == 0
+}
+
+// attendGroup is attendHead for heads h..h+3 (h a multiple of 4), which
+// read the same KV head: each run of keys is converted once for the four
+// queries. scores holds four rows of opt.Cells.
+func (c *Context) attendGroup(i, h int, scores, lanes []float32, halves []uint16) {
+	m := c.m
+	hk := m.HeadDimK
+	kvh := h / (m.Heads / m.KVHeads)
+	scale := 1 / float32(math.Sqrt(float64(hk)))
+	kDim, stride := m.KVHeads*hk, c.opt.Cells
+	np := len(c.cache.Positions(c.batch[i].Seq))
+	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+groupHeads)*hk]
+	var maxScore [groupHeads]float32
+	for g := range maxScore {
+		maxScore[g] = float32(math.Inf(-1))
+	}
+	c.visibleRuns(c.batch[i], func(cell int) {
+		for g := range groupHeads {
+			scores[g*stride+cell] = float32(math.Inf(-1))
+		}
+	}, func(p16 []uint16, _ []float32, cell, slot, n int) {
+		dotF16Cells4(p16[slot*kDim+kvh*hk:], kDim, q, scores[cell:], stride, n)
+		for g := range groupHeads {
+			run := scores[g*stride+cell : g*stride+cell+n]
+			for j, s := range run {
+				s *= scale
+				run[j] = s
+				maxScore[g] = max(maxScore[g], s)
+			}
+		}
+	})
+	for g := range groupHeads {
+		c.weighValues(i, h+g, scores[g*stride:g*stride+np], maxScore[g], lanes, halves)
+	}
+}
+
+// weighValues finishes head h of entry i from its scores (one per cell,
+// maxScore the largest): the softmax, then Vᵀ·p into c.attn.
+func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, lanes []float32, halves []uint16) {
+	m := c.m
+	hk, hv := m.HeadDimK, m.HeadDimV
+	kvh := h / (m.Heads / m.KVHeads)
+	ps := c.cache.PageSize()
+	kDim, vDim := m.KVHeads*hk, m.KVHeads*hv
 	inv := float32(1 / softmaxExp(scores, maxScore))
 
 	// Vᵀ·p over cells padded to 256 as llama.cpp's KV rows are: cell by
@@ -104,46 +182,34 @@ func (c *Context) attendHead(i, h int, scores, lanes []float32, halves []uint16)
 	// put that product. Lanes are stored lane-major (lanes[t*hv+d]) so a
 	// cell's products are one contiguous axpy; each lane's sum is the same.
 	// tinyBLAS needs a multiple of 4 rows, here head_dim_v.
-	tinyV := batched && hv%4 == 0
 	width := laneCount
-	if tinyV {
+	if len(c.batch) >= 2 && hv%4 == 0 {
 		width = simdWidth
 	}
 	// The accumulator rows are all zero between heads (NewContext makes
 	// them so; each head clears the rows it wrote), so only this head's
 	// cells need clearing after.
-	used := min(width, len(positions))
-	for page := 0; page*ps < len(positions); page++ {
-		p16, p32 := c.cache.Page(e.Seq, il, page)
-		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
-			cell := page*ps + slot
-			if positions[cell] > e.Pos {
-				continue // p = 0 adds nothing
-			}
+	used := min(width, len(scores))
+	c.visibleRuns(c.batch[i], func(int) {}, // p = 0 adds nothing
+		func(p16 []uint16, p32 []float32, cell, slot, n int) {
 			vo := ps*kDim + slot*vDim + kvh*hv
-			t := cell % width
-			if f16 {
-				// A run of visible cells in one call, p rounded to F16
-				// in place (the scores are not needed again): exact
-				// products, so FMA and mul+add agree.
-				end := slot + 1
-				for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
-					end++
-				}
-				run := scores[cell : page*ps+end]
-				kernels.Scale(run, inv)
+			run := scores[cell : cell+n]
+			kernels.Scale(run, inv)
+			if !c.opt.CacheF32 {
+				// p rounded to F16 in place (the scores are not needed
+				// again): exact products, so FMA and mul+add agree.
 				roundF16Row(run, run, halves)
-				axpyF16Cells(lanes, width, t, hv, run, p16[vo:], vDim)
-				slot = end - 1
-				continue
+				axpyF16Cells(lanes, width, cell%width, hv, run, p16[vo:], vDim)
+				return
 			}
-			p := scores[cell] * inv
-			lt := lanes[t*hv : (t+1)*hv]
-			for d, x := range p32[vo : vo+hv] {
-				lt[d] = fma32(p, x, lt[d])
+			for j, p := range run {
+				t := (cell + j) % width
+				lt := lanes[t*hv : (t+1)*hv]
+				for d, x := range p32[vo+j*vDim : vo+j*vDim+hv] {
+					lt[d] = fma32(p, x, lt[d])
+				}
 			}
-		}
-	}
+		})
 	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
 	reduceLanes(out, lanes, width, hv)
 	clear(lanes[:used*hv])
@@ -205,6 +271,14 @@ func axpyF16CellsGo(lanes []float32, width, t0, hv int, p []float32, v []uint16,
 func dotF16CellsGo(k []uint16, stride int, q []float32, out []float32, tiny bool) {
 	for c := range out {
 		out[c] = dotF16(k[c*stride:c*stride+len(q)], q, tiny)
+	}
+}
+
+// dotF16Cells4Go is dotF16Cells4 one cell and query at a time.
+func dotF16Cells4Go(k []uint16, stride int, q []float32, out []float32, ostride, n int) {
+	hk := len(q) / groupHeads
+	for g := range groupHeads {
+		dotF16CellsGo(k, stride, q[g*hk:(g+1)*hk], out[g*ostride:g*ostride+n], true)
 	}
 }
 

@@ -252,3 +252,83 @@ c64step:
 	JNZ          c64loop
 	VZEROUPPER
 	RET
+
+// RED16 is reduce16's order on the 16 lanes LO (0-7), HI (8-15), left in
+// the low float of X(LO), as in dotF16Cells16.
+#define RED16(LO, HI, XLO, XT) \
+	VADDPS       HI, LO, LO;  \
+	VEXTRACTF128 $1, LO, XT;  \
+	VADDPS       XLO, XT, XLO; \
+	VMOVHLPS     XLO, XLO, XT; \
+	VADDPS       XT, XLO, XLO; \
+	VMOVSHDUP    XLO, XT;     \
+	VADDSS       XT, XLO, XLO
+
+// func dotF16Cells16x4(k *uint16, kstride int, q *float32, hk, n int, out *float32, ostride int)
+//
+// dotF16Cells16 for four queries at once (q: four rows of hk floats, one
+// after another; out: four rows ostride floats apart): out[g·ostride + c]
+// = dotF16(k row c, q row g, tiny). Each key vector is converted once for
+// the four. The products are exact (q is F16-rounded), so the FMAs add
+// them as dotF16Cells16's multiply-then-add does. hk a positive multiple
+// of 16.
+TEXT ·dotF16Cells16x4(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), SI
+	MOVQ kstride+8(FP), R8
+	SHLQ $1, R8
+	MOVQ q+16(FP), DI
+	MOVQ hk+24(FP), R9
+	MOVQ R9, BX
+	SHLQ $2, BX        // bytes per query row
+	SHRQ $4, R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+	MOVQ ostride+48(FP), DX
+	SHLQ $2, DX
+	LEAQ (DX)(DX*2), R12
+
+c4loop:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   R9, R13
+
+c4step:
+	VCVTPH2PS   (R10), Y8
+	VCVTPH2PS   16(R10), Y9
+	VFMADD231PS (R11), Y8, Y0
+	VFMADD231PS 32(R11), Y9, Y1
+	LEAQ        (R11)(BX*1), R14
+	VFMADD231PS (R14), Y8, Y2
+	VFMADD231PS 32(R14), Y9, Y3
+	VFMADD231PS (R14)(BX*1), Y8, Y4
+	VFMADD231PS 32(R14)(BX*1), Y9, Y5
+	LEAQ        (R14)(BX*2), R14
+	VFMADD231PS (R14), Y8, Y6
+	VFMADD231PS 32(R14), Y9, Y7
+	ADDQ        $32, R10
+	ADDQ        $64, R11
+	DECQ        R13
+	JNZ         c4step
+
+	RED16(Y0, Y1, X0, X8)
+	RED16(Y2, Y3, X2, X8)
+	RED16(Y4, Y5, X4, X8)
+	RED16(Y6, Y7, X6, X8)
+	VMOVSS X0, (AX)
+	VMOVSS X2, (AX)(DX*1)
+	VMOVSS X4, (AX)(DX*2)
+	VMOVSS X6, (AX)(R12*1)
+	ADDQ   $4, AX
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    c4loop
+	VZEROUPPER
+	RET

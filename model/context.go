@@ -45,8 +45,8 @@ type Context struct {
 	qh       []uint16  // one query row as halves, on the way to qr
 	k, v     []float32 // new keys/values [n][KVHeads*HeadDim{K,V}]
 	attn     []float32 // attention output [n][Heads*HeadDimV]
-	scores   []float32 // attention scores, one row of Cells per worker
-	halves   []uint16  // the same shape: probabilities on their way to F16
+	scores   []float32 // attention scores, groupHeads rows of Cells per worker
+	halves   []uint16  // one row of Cells per worker: probabilities on their way to F16
 	lanes    []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV per worker
 	workers  int
 	out      []float32 // block output before the residual add [n][Embd]
@@ -129,7 +129,7 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.v = make([]float32, b*vDim)
 	c.attn = make([]float32, b*m.Heads*m.HeadDimV)
 	c.workers = c.pool.Threads()
-	c.scores = make([]float32, c.workers*opt.Cells)
+	c.scores = make([]float32, c.workers*groupHeads*opt.Cells)
 	c.halves = make([]uint16, c.workers*opt.Cells)
 	c.lanes = make([]float32, c.workers*laneRows*m.HeadDimV)
 	c.out = make([]float32, b*m.Embd)

@@ -83,6 +83,27 @@ func dotF16Cells(k []uint16, stride int, q []float32, out []float32, tiny bool) 
 	}
 }
 
+// dotF16Cells16x4 (attention_amd64.s) is dotF16Cells16 for four queries
+// (q: four rows of hk, one after another) into four rows of out, ostride
+// apart.
+//
+//go:noescape
+func dotF16Cells16x4(k *uint16, kstride int, q *float32, hk, n int, out *float32, ostride int)
+
+// dotF16Cells4 sets out[g*ostride+c] = dotF16(k[c*stride:c*stride+hk],
+// q[g*hk:(g+1)*hk], true) for g < 4, c < n, hk = len(q)/4: a run of cells'
+// K·q for the four query heads of a group, each key converted once.
+func dotF16Cells4(k []uint16, stride int, q []float32, out []float32, ostride, n int) {
+	hk := len(q) / groupHeads
+	if !haveAVX2 || hk%simdWidth != 0 || hk == 0 || n == 0 {
+		dotF16Cells4Go(k, stride, q, out, ostride, n)
+		return
+	}
+	_ = k[(n-1)*stride+hk-1]
+	_ = out[(groupHeads-1)*ostride+n-1]
+	dotF16Cells16x4(&k[0], stride, &q[0], hk, n, &out[0], ostride)
+}
+
 // axpyF16Cells8 (attention_amd64.s) is axpyF16CellsGo for hv a multiple
 // of 8.
 //

@@ -15,6 +15,10 @@ func dotF16Cells(k []uint16, stride int, q []float32, out []float32, tiny bool) 
 	dotF16CellsGo(k, stride, q, out, tiny)
 }
 
+func dotF16Cells4(k []uint16, stride int, q []float32, out []float32, ostride, n int) {
+	dotF16Cells4Go(k, stride, q, out, ostride, n)
+}
+
 func axpyF16Cells(lanes []float32, width, t0, hv int, p []float32, v []uint16, vstride int) {
 	axpyF16CellsGo(lanes, width, t0, hv, p, v, vstride)
 }

@@ -1,0 +1,117 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gollama/gollama/gguf"
+	"github.com/gollama/gollama/synth"
+	"github.com/gollama/gollama/tensor"
+)
+
+// TestAttendGroupMatchesAttendHead: a batch through a model whose query
+// heads come eight to a KV head (as TinyLlama's) gives the same logits bit
+// for bit whether each group of four heads shares its key conversions
+// (attendGroup) or every head runs alone, for two sequences with cached
+// context and masked cells, at one and two threads.
+func TestAttendGroupMatchesAttendHead(t *testing.T) {
+	for _, hd := range []int{16, 64} {
+		w, _, err := synth.Build(synth.Options{Shape: synth.Shape{Arch: "llama", Embd: 8 * hd, Layers: 2, Heads: 8, KVHeads: 1,
+			FF: 64, Vocab: 97, Context: 512, RopeTheta: 10000, RMSEps: 1e-5}, Type: tensor.F16, Seed: 3, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := w.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Parse(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, threads := range []int{1, 2} {
+			run := func(group bool) []float32 {
+				defer func(v bool) { noGroup = v }(noGroup)
+				noGroup = !group
+				c, err := m.NewContext(Options{MaxBatch: 96, MaxOutputs: 96, MaxSeqs: 2, Cells: 512, Threads: threads})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				rng := rand.New(rand.NewPCG(9, 9))
+				var out []float32
+				for step, n := range []int{40, 7, 1, 23} { // prompts, then batches after cached context
+					var b []Entry
+					for s := range 2 {
+						for j := range n {
+							b = append(b, Entry{Token: int32(rng.IntN(m.Vocab)), Pos: int32(step*64 + j), Seq: s, Logits: true})
+						}
+					}
+					logits, err := c.Forward(b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, logits...)
+				}
+				return out
+			}
+			if !canGroupShape(m) {
+				t.Fatalf("head dim %d: the test model does not take the grouped path", hd)
+			}
+			got, want := run(true), run(false)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("head dim %d threads %d: logit %d = %g grouped, %g per head", hd, threads, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// canGroupShape is canGroup's condition on the model alone.
+func canGroupShape(m *Model) bool {
+	return m.HeadDimK%simdWidth == 0 && (m.Heads/m.KVHeads)%groupHeads == 0
+}
+
+// TestDotF16Cells4MatchesDotF16: the four-query run kernel equals dotF16's
+// tiny order per query bit for bit.
+func TestDotF16Cells4MatchesDotF16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	for hk := 16; hk <= 128; hk += 16 {
+		for _, pad := range []int{0, 5} {
+			stride, ostride := hk+pad, 11+pad
+			for n := 1; n <= 9; n += 4 {
+				k := make([]uint16, (n-1)*stride+hk)
+				for i := range k {
+					k[i] = tensor.F32ToF16(float32(rng.NormFloat64() * 3))
+				}
+				q := make([]float32, groupHeads*hk)
+				for i := range q {
+					q[i] = roundF16(float32(rng.NormFloat64() * 4))
+				}
+				got := make([]float32, (groupHeads-1)*ostride+n+1)
+				got[len(got)-1] = 42
+				dotF16Cells4(k, stride, q, got, ostride, n)
+				for g := range groupHeads {
+					want := make([]float32, n)
+					dotF16CellsGo(k, stride, q[g*hk:(g+1)*hk], want, true)
+					for c := range want {
+						if v := got[g*ostride+c]; math.Float32bits(v) != math.Float32bits(want[c]) {
+							t.Fatalf("%s: query %d cell %d = %g, dotF16 %g", fmt.Sprintf("hk %d n %d", hk, n), g, c, v, want[c])
+						}
+					}
+				}
+				if got[len(got)-1] != 42 {
+					t.Fatal("wrote past the last row")
+				}
+			}
+		}
+	}
+}
