@@ -12,21 +12,42 @@ import (
 // items, item j being (entry j/Heads, head j%Heads).
 func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
+	group := c.canGroup()
 	for w := start; w < end; w++ {
-		scores := c.scores[w*groupHeads*c.opt.Cells : (w+1)*groupHeads*c.opt.Cells]
-		halves := c.halves[w*c.opt.Cells : (w+1)*c.opt.Cells]
-		lanes := c.lanes[w*laneRows*c.m.HeadDimV : (w+1)*laneRows*c.m.HeadDimV]
-		group := c.canGroup()
+		ws := &c.attnScratch[w]
 		for j, end := n*w/c.workers, n*(w+1)/c.workers; j < end; j++ {
 			i, h := j/c.m.Heads, j%c.m.Heads
 			if group && h%groupHeads == 0 && j+groupHeads <= end {
-				c.attendGroup(i, h, scores, lanes, halves)
+				c.attendGroup(i, h, ws)
 				j += groupHeads - 1
 				continue
 			}
-			c.attendHead(i, h, scores, lanes, halves)
+			c.attendHead(i, h, ws)
 		}
 	}
+}
+
+// attnScratch is one attention worker's scratch.
+type attnScratch struct {
+	scores []float32 // groupHeads rows of Cells: scores, then probabilities
+	halves []uint16  // one row of Cells: probabilities on their way to F16
+	lanes  []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV
+	// runs: the visible runs and masked cells of the entry last asked
+	// about (runsFor), which every head of an entry shares.
+	runs    []visRun
+	runsFor struct {
+		seq   int
+		pos   int32
+		cells int
+		pass  uint64
+	}
+}
+
+// visRun is the n cells from cell on, at slots [slot, slot+n) of page
+// page, that an entry sees, or with masked set, the n it does not.
+type visRun struct {
+	page, slot, cell, n int32
+	masked              bool
 }
 
 // The reference numbers were made on an AVX-512 machine, so sums are
@@ -55,40 +76,56 @@ const (
 // length is a multiple of 16; anything else goes through vec_dot. Cells
 // are laid out as in llama.cpp's cache for a lone sequence (cell = index
 // in the sequence).
-func (c *Context) attendHead(i, h int, scores, lanes []float32, halves []uint16) {
-	scores = scores[:len(c.cache.Positions(c.batch[i].Seq))]
-	maxScore := c.scoreHead(i, h, scores)
-	c.weighValues(i, h, scores, maxScore, lanes, halves)
+func (c *Context) attendHead(i, h int, ws *attnScratch) {
+	scores := ws.scores[:len(c.cache.Positions(c.batch[i].Seq))]
+	maxScore := c.scoreHead(i, h, scores, ws)
+	c.weighValues(i, h, scores, maxScore, ws)
 }
 
-// visibleRuns calls run for each run of cells of entry e's sequence that e
-// sees, page by page: cells [cell, cell+n) at slots [slot, slot+n) of the
-// page whose data p16 (F16 cache) or p32 holds; masked is called for each
-// cell it does not see.
-func (c *Context) visibleRuns(e Entry, masked func(cell int), run func(p16 []uint16, p32 []float32, cell, slot, n int)) {
-	ps := c.cache.PageSize()
+// visibleRuns calls run for each run of cells of entry i's sequence that
+// the entry sees, page by page: cells [cell, cell+n) at slots
+// [slot, slot+n) of the page whose data p16 (F16 cache) or p32 holds;
+// masked is called for each run of cells [cell, cell+n) it does not see.
+// The runs are worked out once per entry and forward pass and kept in ws.
+func (c *Context) visibleRuns(i int, ws *attnScratch, masked func(cell, n int), run func(p16 []uint16, p32 []float32, cell, slot, n int)) {
+	e := c.batch[i]
 	positions := c.cache.Positions(e.Seq)
+	key := &ws.runsFor
+	if key.seq != e.Seq || key.pos != e.Pos || key.cells != len(positions) || key.pass != c.pass {
+		key.seq, key.pos, key.cells, key.pass = e.Seq, e.Pos, len(positions), c.pass
+		ws.runs = appendRuns(ws.runs[:0], positions, e.Pos, c.cache.PageSize())
+	}
+	for _, r := range ws.runs {
+		if r.masked {
+			masked(int(r.cell), int(r.n))
+			continue
+		}
+		p16, p32 := c.cache.Page(e.Seq, c.layer, int(r.page))
+		run(p16, p32, int(r.cell), int(r.slot), int(r.n))
+	}
+}
+
+// appendRuns appends to runs the runs of cells (ps to a page) whose
+// positions are at most pos, and the runs of the others, masked.
+func appendRuns(runs []visRun, positions []int32, pos int32, ps int) []visRun {
 	for page := 0; page*ps < len(positions); page++ {
-		p16, p32 := c.cache.Page(e.Seq, c.layer, page)
-		for slot := 0; slot < ps && page*ps+slot < len(positions); slot++ {
+		for slot := 0; slot < ps && page*ps+slot < len(positions); {
 			cell := page*ps + slot
-			if positions[cell] > e.Pos {
-				masked(cell)
-				continue
-			}
+			masked := positions[cell] > pos
 			end := slot + 1
-			for end < ps && page*ps+end < len(positions) && positions[page*ps+end] <= e.Pos {
+			for end < ps && page*ps+end < len(positions) && (positions[page*ps+end] > pos) == masked {
 				end++
 			}
-			run(p16, p32, cell, slot, end-slot)
-			slot = end - 1
+			runs = append(runs, visRun{int32(page), int32(slot), int32(cell), int32(end - slot), masked})
+			slot = end
 		}
 	}
+	return runs
 }
 
 // scoreHead sets scores[cell] (one per cell of the sequence) to head h's
 // K·q·scale for entry i, -inf where masked, and returns the largest.
-func (c *Context) scoreHead(i, h int, scores []float32) float32 {
+func (c *Context) scoreHead(i, h int, scores []float32, ws *attnScratch) float32 {
 	m := c.m
 	hk := m.HeadDimK
 	kvh := h / (m.Heads / m.KVHeads)
@@ -97,7 +134,7 @@ func (c *Context) scoreHead(i, h int, scores []float32) float32 {
 	tinyK := len(c.batch) >= 2 && hk%simdWidth == 0
 	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+1)*hk]
 	maxScore := float32(math.Inf(-1))
-	c.visibleRuns(c.batch[i], func(cell int) { scores[cell] = float32(math.Inf(-1)) },
+	c.visibleRuns(i, ws, func(cell, n int) { fill(scores[cell:cell+n], float32(math.Inf(-1))) },
 		func(p16 []uint16, p32 []float32, cell, slot, n int) {
 			run := scores[cell : cell+n]
 			ko := slot*kDim + kvh*hk
@@ -108,13 +145,28 @@ func (c *Context) scoreHead(i, h int, scores []float32) float32 {
 					run[j] = dotF32(p32[ko+j*kDim:ko+j*kDim+hk], q, tinyK)
 				}
 			}
-			for j, s := range run {
-				s *= scale
-				run[j] = s
-				maxScore = max(maxScore, s)
-			}
+			maxScore = scaleMax(run, scale, maxScore)
 		})
 	return maxScore
+}
+
+// scaleMax multiplies run by scale and returns the largest of the results
+// and mx (a local running maximum: through the callers' captured variables
+// every step waited on a store).
+func scaleMax(run []float32, scale, mx float32) float32 {
+	for j, s := range run {
+		s *= scale
+		run[j] = s
+		mx = max(mx, s)
+	}
+	return mx
+}
+
+// fill sets every element of x to v.
+func fill(x []float32, v float32) {
+	for i := range x {
+		x[i] = v
+	}
 }
 
 // groupHeads is how many heads attendGroup takes at once.
@@ -135,41 +187,37 @@ func (c *Context) canGroup() bool {
 // attendGroup is attendHead for heads h..h+3 (h a multiple of 4), which
 // read the same KV head: each run of keys is converted once for the four
 // queries. scores holds four rows of opt.Cells.
-func (c *Context) attendGroup(i, h int, scores, lanes []float32, halves []uint16) {
+func (c *Context) attendGroup(i, h int, ws *attnScratch) {
 	m := c.m
 	hk := m.HeadDimK
 	kvh := h / (m.Heads / m.KVHeads)
 	scale := 1 / float32(math.Sqrt(float64(hk)))
 	kDim, stride := m.KVHeads*hk, c.opt.Cells
 	np := len(c.cache.Positions(c.batch[i].Seq))
+	scores := ws.scores
 	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+groupHeads)*hk]
 	var maxScore [groupHeads]float32
 	for g := range maxScore {
 		maxScore[g] = float32(math.Inf(-1))
 	}
-	c.visibleRuns(c.batch[i], func(cell int) {
+	c.visibleRuns(i, ws, func(cell, n int) {
 		for g := range groupHeads {
-			scores[g*stride+cell] = float32(math.Inf(-1))
+			fill(scores[g*stride+cell:g*stride+cell+n], float32(math.Inf(-1)))
 		}
 	}, func(p16 []uint16, _ []float32, cell, slot, n int) {
 		dotF16Cells4(p16[slot*kDim+kvh*hk:], kDim, q, scores[cell:], stride, n)
 		for g := range groupHeads {
-			run := scores[g*stride+cell : g*stride+cell+n]
-			for j, s := range run {
-				s *= scale
-				run[j] = s
-				maxScore[g] = max(maxScore[g], s)
-			}
+			maxScore[g] = scaleMax(scores[g*stride+cell:g*stride+cell+n], scale, maxScore[g])
 		}
 	})
 	for g := range groupHeads {
-		c.weighValues(i, h+g, scores[g*stride:g*stride+np], maxScore[g], lanes, halves)
+		c.weighValues(i, h+g, scores[g*stride:g*stride+np], maxScore[g], ws)
 	}
 }
 
 // weighValues finishes head h of entry i from its scores (one per cell,
 // maxScore the largest): the softmax, then Vᵀ·p into c.attn.
-func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, lanes []float32, halves []uint16) {
+func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, ws *attnScratch) {
 	m := c.m
 	hk, hv := m.HeadDimK, m.HeadDimV
 	kvh := h / (m.Heads / m.KVHeads)
@@ -190,7 +238,8 @@ func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, lane
 	// them so; each head clears the rows it wrote), so only this head's
 	// cells need clearing after.
 	used := min(width, len(scores))
-	c.visibleRuns(c.batch[i], func(int) {}, // p = 0 adds nothing
+	lanes := ws.lanes
+	c.visibleRuns(i, ws, func(int, int) {}, // p = 0 adds nothing
 		func(p16 []uint16, p32 []float32, cell, slot, n int) {
 			vo := ps*kDim + slot*vDim + kvh*hv
 			run := scores[cell : cell+n]
@@ -198,7 +247,7 @@ func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, lane
 			if !c.opt.CacheF32 {
 				// p rounded to F16 in place (the scores are not needed
 				// again): exact products, so FMA and mul+add agree.
-				roundF16Row(run, run, halves)
+				roundF16Row(run, run, ws.halves)
 				axpyF16Cells(lanes, width, cell%width, hv, run, p16[vo:], vDim)
 				return
 			}

@@ -40,23 +40,22 @@ type Context struct {
 	ownPool bool
 
 	// scratch arena, sized for MaxBatch entries
-	x, xn    []float32 // residual stream and its normed copy [n][Embd]
-	q, qr    []float32 // queries [n][Heads*HeadDimK]; qr as the K dot sees them (F16-rounded for an F16 cache)
-	qh       []uint16  // one query row as halves, on the way to qr
-	k, v     []float32 // new keys/values [n][KVHeads*HeadDim{K,V}]
-	attn     []float32 // attention output [n][Heads*HeadDimV]
-	scores   []float32 // attention scores, groupHeads rows of Cells per worker
-	halves   []uint16  // one row of Cells per worker: probabilities on their way to F16
-	lanes    []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV per worker
-	workers  int
-	out      []float32 // block output before the residual add [n][Embd]
-	gate, up []float32 // [n][FF]
-	rope     []float32 // cos/sin per entry [n][RopeDims]
-	cells    []int     // cache cell of each entry
-	seqNew   []int     // per sequence: entries in this batch
-	seqLen   []int     // per sequence: cells before this batch (for rollback)
-	outX     []float32 // final normed rows that want logits [nOut][Embd]
-	logits   []float32 // [nOut][Vocab]
+	x, xn       []float32     // residual stream and its normed copy [n][Embd]
+	q, qr       []float32     // queries [n][Heads*HeadDimK]; qr as the K dot sees them (F16-rounded for an F16 cache)
+	qh          []uint16      // one query row as halves, on the way to qr
+	k, v        []float32     // new keys/values [n][KVHeads*HeadDim{K,V}]
+	attn        []float32     // attention output [n][Heads*HeadDimV]
+	attnScratch []attnScratch // per attention worker
+	workers     int
+	pass        uint64    // forward passes run: tells a worker's cached visible runs apart
+	out         []float32 // block output before the residual add [n][Embd]
+	gate, up    []float32 // [n][FF]
+	rope        []float32 // cos/sin per entry [n][RopeDims]
+	cells       []int     // cache cell of each entry
+	seqNew      []int     // per sequence: entries in this batch
+	seqLen      []int     // per sequence: cells before this batch (for rollback)
+	outX        []float32 // final normed rows that want logits [nOut][Embd]
+	logits      []float32 // [nOut][Vocab]
 
 	// mm multiplies by a weight: kernels.MatMul on the context's pool;
 	// tests swap in a reference to check the rest of the pass in isolation.
@@ -129,9 +128,15 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 	c.v = make([]float32, b*vDim)
 	c.attn = make([]float32, b*m.Heads*m.HeadDimV)
 	c.workers = c.pool.Threads()
-	c.scores = make([]float32, c.workers*groupHeads*opt.Cells)
-	c.halves = make([]uint16, c.workers*opt.Cells)
-	c.lanes = make([]float32, c.workers*laneRows*m.HeadDimV)
+	c.attnScratch = make([]attnScratch, c.workers)
+	for w := range c.attnScratch {
+		c.attnScratch[w] = attnScratch{
+			scores: make([]float32, groupHeads*opt.Cells),
+			halves: make([]uint16, opt.Cells),
+			lanes:  make([]float32, laneRows*m.HeadDimV),
+			runs:   make([]visRun, 0, opt.Cells),
+		}
+	}
 	c.out = make([]float32, b*m.Embd)
 	c.gate = make([]float32, b*m.FF)
 	c.up = make([]float32, b*m.FF)

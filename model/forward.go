@@ -41,6 +41,7 @@ func (c *Context) forward(batch []Entry, logits bool) ([]float32, error) {
 		c.cells[i] = cell
 	}
 	c.batch = batch
+	c.pass++
 	out, err := c.run(batch, nOut, logits)
 	c.batch = nil
 	if err != nil {
