@@ -8,21 +8,33 @@ import (
 )
 
 // attendWorker runs attention for worker slots [start, end) of the current
-// layer. Each slot owns its scratch and a contiguous share of the work
-// items, item j being (entry j/Heads, head j%Heads).
+// layer. Each slot owns its scratch and claims work items a few at a time
+// (item j is entry j/Heads, head j%Heads) until none are left: under a
+// causal mask later entries see more cells, so fixed shares would leave
+// one thread waiting on the other.
 func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
+	step := 1
+	if c.m.Heads%groupHeads == 0 {
+		step = groupHeads
+	}
 	group := c.canGroup()
 	for w := start; w < end; w++ {
 		ws := &c.attnScratch[w]
-		for j, end := n*w/c.workers, n*(w+1)/c.workers; j < end; j++ {
-			i, h := j/c.m.Heads, j%c.m.Heads
-			if group && h%groupHeads == 0 && j+groupHeads <= end {
-				c.attendGroup(i, h, ws)
-				j += groupHeads - 1
-				continue
+		for {
+			j0 := int(c.attnNext.Add(int64(step))) - step
+			if j0 >= n {
+				break
 			}
-			c.attendHead(i, h, ws)
+			for j := j0; j < min(j0+step, n); j++ {
+				i, h := j/c.m.Heads, j%c.m.Heads
+				if group && h%groupHeads == 0 && j+groupHeads <= j0+step {
+					c.attendGroup(i, h, ws)
+					j += groupHeads - 1
+					continue
+				}
+				c.attendHead(i, h, ws)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/gollama/gollama/kernels"
 	"github.com/gollama/gollama/kvcache"
@@ -47,15 +48,16 @@ type Context struct {
 	attn        []float32     // attention output [n][Heads*HeadDimV]
 	attnScratch []attnScratch // per attention worker
 	workers     int
-	pass        uint64    // forward passes run: tells a worker's cached visible runs apart
-	out         []float32 // block output before the residual add [n][Embd]
-	gate, up    []float32 // [n][FF]
-	rope        []float32 // cos/sin per entry [n][RopeDims]
-	cells       []int     // cache cell of each entry
-	seqNew      []int     // per sequence: entries in this batch
-	seqLen      []int     // per sequence: cells before this batch (for rollback)
-	outX        []float32 // final normed rows that want logits [nOut][Embd]
-	logits      []float32 // [nOut][Vocab]
+	pass        uint64       // forward passes run: tells a worker's cached visible runs apart
+	attnNext    atomic.Int64 // next attention work item to claim
+	out         []float32    // block output before the residual add [n][Embd]
+	gate, up    []float32    // [n][FF]
+	rope        []float32    // cos/sin per entry [n][RopeDims]
+	cells       []int        // cache cell of each entry
+	seqNew      []int        // per sequence: entries in this batch
+	seqLen      []int        // per sequence: cells before this batch (for rollback)
+	outX        []float32    // final normed rows that want logits [nOut][Embd]
+	logits      []float32    // [nOut][Vocab]
 
 	// mm multiplies by a weight: kernels.MatMul on the context's pool;
 	// tests swap in a reference to check the rest of the pass in isolation.

@@ -156,6 +156,7 @@ func (c *Context) attentionBlock(il, n int) error {
 		}
 	}
 	c.layer = il
+	c.attnNext.Store(0)
 	c.pool.Parallel(c.workers, c.attnFn)
 	if err := c.matmul(c.out, l.wo, l.bo, c.attn, n); err != nil {
 		return err
