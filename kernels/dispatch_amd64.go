@@ -39,7 +39,6 @@ var avx2Kernels = func() kernelSet {
 	k.dot[tensor.F16] = dotF16GgmlRow
 	k.dotBatch[tensor.F32] = dotF32TinyRow
 	k.dotBatch[tensor.F16] = dotF16TinyRow
-	k.dot4Batch[tensor.F16] = dotF16TinyRow4
 	k.dot2x2Batch[tensor.F16] = dotF16TinyRow2x2
 	k.dot4[tensor.Q8_0] = blocksAsm4(dotQ8_0x4AVX2, 32)
 	k.dot4[tensor.Q4_0] = blocksAsm4(dotQ4_0x4AVX2, 32)

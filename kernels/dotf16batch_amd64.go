@@ -2,16 +2,6 @@
 
 package kernels
 
-// dotF16Tinyx4 (dotf16batch_amd64.s) computes, for t < 4,
-//
-//	out[t*ostride] = dotF16Tiny(w, a + t*stride bytes, n)
-//
-// bit for bit, converting each weight vector once for the four tokens.
-// n must be a positive multiple of 16.
-//
-//go:noescape
-func dotF16Tinyx4(w, a *uint16, stride, n int, out *float32, ostride int)
-
 // dotF16Tiny2x2 (dotf16batch_amd64.s) computes, for r, t < 2,
 //
 //	out[t*ostride+r] = dotF16Tiny(w + r*wstride bytes, a + t*astride bytes, n)
@@ -29,17 +19,6 @@ func dotF16Tiny2x2(w *uint16, wstride int, a *uint16, astride, n int, out *float
 //
 //go:noescape
 func dotBF16Tinyx4AVX2(w, a *uint16, stride, n32 int, out *float32, ostride int)
-
-// dotF16TinyRow4 is the dot4Func of dotF16TinyRow.
-func dotF16TinyRow4(w, a []byte, stride, n int, out []float32, ostride int) {
-	_ = out[3*ostride]
-	if n == 0 {
-		out[0], out[ostride], out[2*ostride], out[3*ostride] = 0, 0, 0, 0
-		return
-	}
-	_ = a[3*stride+2*n-1]
-	dotF16Tinyx4(u16s(w, n), u16s(a, n), stride, n, &out[0], ostride)
-}
 
 // dotF16TinyRow2x2 is the dot2x2Func of dotF16TinyRow.
 func dotF16TinyRow2x2(w []byte, wstride int, a []byte, astride, n int, out []float32, ostride, pf int) {

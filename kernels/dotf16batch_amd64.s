@@ -3,76 +3,8 @@
 #include "textflag.h"
 #include "simd_amd64.h"
 
-// One F16 weight row against four F16 activation rows (then the same for
-// BF16), each output summed exactly as dotF16Tiny (dotfloat_amd64.s) sums it: a 16-lane accumulator
-// emulated by two ymm halves (lanes 0-7 and 8-15), one FMA per half per
-// 16 values along the row, then the halves added and the zmm reduction.
-// The weight vector is converted once per step for all four tokens; the
-// four outputs' chains are independent, so their FMAs interleave.
-
-// func dotF16Tinyx4(w, a *uint16, stride, n int, out *float32, ostride int)
-// stride: bytes between activation rows; ostride: floats between outputs;
-// n: a multiple of 16, at least 16.
-TEXT ·dotF16Tinyx4(SB), NOSPLIT, $0-48
-	MOVQ   w+0(FP), SI
-	MOVQ   a+8(FP), DI
-	MOVQ   stride+16(FP), BX
-	MOVQ   n+24(FP), CX
-	LEAQ   (BX)(BX*2), R8
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	SHRQ   $4, CX
-	JZ     done
-
-loop:
-	VCVTPH2PS   (SI), Y8
-	VCVTPH2PS   16(SI), Y9
-	VCVTPH2PS   (DI), Y10
-	VCVTPH2PS   16(DI), Y11
-	VCVTPH2PS   (DI)(BX*1), Y12
-	VCVTPH2PS   16(DI)(BX*1), Y13
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y11, Y9, Y1
-	VFMADD231PS Y12, Y8, Y2
-	VFMADD231PS Y13, Y9, Y3
-	VCVTPH2PS   (DI)(BX*2), Y14
-	VCVTPH2PS   16(DI)(BX*2), Y15
-	VCVTPH2PS   (DI)(R8*1), Y10
-	VCVTPH2PS   16(DI)(R8*1), Y11
-	VFMADD231PS Y14, Y8, Y4
-	VFMADD231PS Y15, Y9, Y5
-	VFMADD231PS Y10, Y8, Y6
-	VFMADD231PS Y11, Y9, Y7
-	ADDQ        $32, SI
-	ADDQ        $32, DI
-	DECQ        CX
-	JNZ         loop
-
-done:
-	MOVQ   out+32(FP), DI
-	MOVQ   ostride+40(FP), BX
-	SHLQ   $2, BX
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y5, Y4, Y4
-	VADDPS Y7, Y6, Y6
-	HSUM8(Y0, X0, X8)
-	HSUM8(Y2, X2, X9)
-	HSUM8(Y4, X4, X10)
-	HSUM8(Y6, X6, X11)
-	VMOVSS X0, (DI)
-	VMOVSS X2, (DI)(BX*1)
-	VMOVSS X4, (DI)(BX*2)
-	LEAQ   (BX)(BX*2), BX
-	VMOVSS X6, (DI)(BX*1)
-	VZEROUPPER
-	RET
+// BF16 weight rows against four BF16 activation rows, then F16 rows two
+// by two, each output summed exactly as the 1-token batch dot sums it.
 
 // BF16TOK is dotBF16TinyAVX2's DPSTEP for one token's 32 bytes at M,
 // with the weight's odd (WO, masked) and even (WE, shifted) values
@@ -106,14 +38,7 @@ TEXT ·dotBF16Tinyx4AVX2(SB), NOSPLIT, $0-48
 	MOVQ     stride+16(FP), BX
 	MOVQ     n32+24(FP), CX
 	LEAQ     (BX)(BX*2), R8
-	VXORPS   Y0, Y0, Y0
-	VXORPS   Y1, Y1, Y1
-	VXORPS   Y2, Y2, Y2
-	VXORPS   Y3, Y3, Y3
-	VXORPS   Y4, Y4, Y4
-	VXORPS   Y5, Y5, Y5
-	VXORPS   Y6, Y6, Y6
-	VXORPS   Y7, Y7, Y7
+	ZERO8
 	VPCMPEQD Y15, Y15, Y15
 	VPSLLD   $16, Y15, Y15
 
@@ -195,14 +120,7 @@ TEXT ·dotF16Tiny2x2(SB), NOSPLIT, $0-64
 	MOVQ   n+32(FP), CX
 	MOVQ   pf+56(FP), R9
 	LEAQ   (SI)(DX*1), R10
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	ZERO8
 	SHRQ   $4, CX
 	JZ     f2x2done
 

@@ -35,6 +35,28 @@ l16loop:
 	VZEROUPPER
 	RET
 
+// RED16 is reduce16's order on the 16 lanes LO (0-7), HI (8-15), left in
+// the low float of X(LO), as in dotF16Cells16.
+#define RED16(LO, HI, XLO, XT) \
+	VADDPS       HI, LO, LO;  \
+	VEXTRACTF128 $1, LO, XT;  \
+	VADDPS       XLO, XT, XLO; \
+	VMOVHLPS     XLO, XLO, XT; \
+	VADDPS       XT, XLO, XLO; \
+	VMOVSHDUP    XLO, XT;     \
+	VADDSS       XT, XLO, XLO
+
+// ZERO8 clears the accumulators Y0-Y7.
+#define ZERO8 \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7
+
 #define LANE8(i, acc, T) LANE8AT(i, SI, DI, acc, T)
 
 // LANE8AT adds the products of k's i-th 8 halves at K and q's at Q into acc.
@@ -121,13 +143,7 @@ cellstep:
 	DECQ      DX
 	JNZ       cellstep
 
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	RED16(Y0, Y1, X0, X1)
 	VMOVSS       X0, (AX)
 	ADDQ         $4, AX
 	ADDQ         R8, SI
@@ -204,14 +220,7 @@ TEXT ·dotF16Cells64(SB), NOSPLIT, $0-48
 	MOVQ out+40(FP), AX
 
 c64loop:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	ZERO8
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, DX
@@ -238,13 +247,7 @@ c64step:
 	VADDPS Y7, Y3, Y3
 	VADDPS Y3, Y1, Y1
 
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	RED16(Y0, Y1, X0, X1)
 	VMOVSS       X0, (AX)
 	ADDQ         $4, AX
 	ADDQ         R8, SI
@@ -252,17 +255,6 @@ c64step:
 	JNZ          c64loop
 	VZEROUPPER
 	RET
-
-// RED16 is reduce16's order on the 16 lanes LO (0-7), HI (8-15), left in
-// the low float of X(LO), as in dotF16Cells16.
-#define RED16(LO, HI, XLO, XT) \
-	VADDPS       HI, LO, LO;  \
-	VEXTRACTF128 $1, LO, XT;  \
-	VADDPS       XLO, XT, XLO; \
-	VMOVHLPS     XLO, XLO, XT; \
-	VADDPS       XT, XLO, XLO; \
-	VMOVSHDUP    XLO, XT;     \
-	VADDSS       XT, XLO, XLO
 
 // func dotF16Cells16x4(k *uint16, kstride int, q *float32, hk, n int, out *float32, ostride int)
 //
@@ -288,14 +280,7 @@ TEXT ·dotF16Cells16x4(SB), NOSPLIT, $0-56
 	LEAQ (DX)(DX*2), R12
 
 c4loop:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	ZERO8
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R13

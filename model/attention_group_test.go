@@ -1,13 +1,11 @@
 package model
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gollama/gollama/gguf"
 	"github.com/gollama/gollama/synth"
 	"github.com/gollama/gollama/tensor"
 )
@@ -19,19 +17,8 @@ import (
 // context and masked cells, at one and two threads.
 func TestAttendGroupMatchesAttendHead(t *testing.T) {
 	for _, hd := range []int{16, 64} {
-		w, _, err := synth.Build(synth.Options{Shape: synth.Shape{Arch: "llama", Embd: 8 * hd, Layers: 2, Heads: 8, KVHeads: 1,
-			FF: 64, Vocab: 97, Context: 512, RopeTheta: 10000, RMSEps: 1e-5}, Type: tensor.F16, Seed: 3, Threads: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		f, err := gguf.Parse(buf.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := synthFile(t, synth.Options{Shape: synth.Shape{Arch: "llama", Embd: 8 * hd, Layers: 2, Heads: 8, KVHeads: 1,
+			FF: 64, Vocab: 97, Context: 512, RopeTheta: 10000, RMSEps: 1e-5}, Type: tensor.F16, Seed: 3, Threads: 1}, nil)
 		m, err := Load(f)
 		if err != nil {
 			t.Fatal(err)

@@ -14,13 +14,22 @@ import (
 )
 
 func qaFile(t *testing.T, key string, val any) *gguf.File {
+	return synthFile(t, synth.Options{Shape: synth.Shape{Arch: "llama", Embd: 32, Layers: 1, Heads: 4, KVHeads: 2,
+		FF: 64, Vocab: 1, Context: 64, RopeTheta: 10000, RMSEps: 1e-5}, Type: tensor.F32, Seed: 1, Threads: 1},
+		func(w *gguf.Writer) { w.Set(key, val) })
+}
+
+// synthFile writes the random-weight model opt describes, lets edit change
+// the writer (nil: no change) and parses the result.
+func synthFile(t *testing.T, opt synth.Options, edit func(*gguf.Writer)) *gguf.File {
 	t.Helper()
-	w, _, err := synth.Build(synth.Options{Shape: synth.Shape{Arch: "llama", Embd: 32, Layers: 1, Heads: 4, KVHeads: 2,
-		FF: 64, Vocab: 1, Context: 64, RopeTheta: 10000, RMSEps: 1e-5}, Type: tensor.F32, Seed: 1, Threads: 1})
+	w, _, err := synth.Build(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Set(key, val)
+	if edit != nil {
+		edit(w)
+	}
 	var buf bytes.Buffer
 	if _, err := w.WriteTo(&buf); err != nil {
 		t.Fatal(err)
