@@ -150,12 +150,10 @@ func (c *Context) scoreHead(i, h int, scores []float32, ws *attnScratch) float32
 		func(p16 []uint16, p32 []float32, cell, slot, n int) {
 			run := scores[cell : cell+n]
 			ko := slot*kDim + kvh*hk
-			if !c.opt.CacheF32 {
-				dotF16Cells(p16[ko:], kDim, q, run, tinyK) // a run in one call
+			if !c.opt.CacheF32 { // a run in one call
+				dotF16Cells(p16[ko:], kDim, q, run, tinyK)
 			} else {
-				for j := range run {
-					run[j] = dotF32(p32[ko+j*kDim:ko+j*kDim+hk], q, tinyK)
-				}
+				dotF32Cells(p32[ko:], kDim, q, run, tinyK)
 			}
 			maxScore = scaleMax(run, scale, maxScore)
 		})
@@ -263,13 +261,7 @@ func (c *Context) weighValues(i, h int, scores []float32, maxScore float32, ws *
 				axpyF16Cells(lanes, width, cell%width, hv, run, p16[vo:], vDim)
 				return
 			}
-			for j, p := range run {
-				t := (cell + j) % width
-				lt := lanes[t*hv : (t+1)*hv]
-				for d, x := range p32[vo+j*vDim : vo+j*vDim+hv] {
-					lt[d] = fma32(p, x, lt[d])
-				}
-			}
+			axpyF32Cells(lanes, width, cell%width, hv, run, p32[vo:], vDim)
 		})
 	out := c.attn[(i*m.Heads+h)*hv : (i*m.Heads+h+1)*hv]
 	reduceLanes(out, lanes, width, hv)
@@ -325,6 +317,27 @@ func axpyF16CellsGo(lanes []float32, width, t0, hv int, p []float32, v []uint16,
 		if t++; t == width {
 			t = 0
 		}
+	}
+}
+
+// axpyF32CellsGo is axpyF32Cells one cell at a time, each product fused.
+func axpyF32CellsGo(lanes []float32, width, t0, hv int, p []float32, v []float32, vstride int) {
+	t := t0
+	for c, pc := range p {
+		lt := lanes[t*hv : (t+1)*hv]
+		for d, x := range v[c*vstride : c*vstride+hv] {
+			lt[d] = fma32(pc, x, lt[d])
+		}
+		if t++; t == width {
+			t = 0
+		}
+	}
+}
+
+// dotF32CellsGo is dotF32Cells one cell at a time.
+func dotF32CellsGo(k []float32, stride int, q []float32, out []float32, tiny bool) {
+	for c := range out {
+		out[c] = dotF32(k[c*stride:c*stride+len(q)], q, tiny)
 	}
 }
 

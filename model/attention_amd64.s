@@ -57,6 +57,17 @@ l16loop:
 	VXORPS Y6, Y6, Y6; \
 	VXORPS Y7, Y7, Y7
 
+// FOLD64 is reduce64's fold of the 64 lanes in Y0-Y7 (lanes 0-7 ...
+// 56-63), x[i] = (l[i]+l[32+i]) + (l[16+i]+l[48+i]), leaving x's lanes 0-7
+// in Y0 and 8-15 in Y1.
+#define FOLD64 \
+	VADDPS Y4, Y0, Y0; \
+	VADDPS Y6, Y2, Y2; \
+	VADDPS Y2, Y0, Y0; \
+	VADDPS Y5, Y1, Y1; \
+	VADDPS Y7, Y3, Y3; \
+	VADDPS Y3, Y1, Y1
+
 #define LANE8(i, acc, T) LANE8AT(i, SI, DI, acc, T)
 
 // LANE8AT adds the products of k's i-th 8 halves at K and q's at Q into acc.
@@ -239,14 +250,7 @@ c64step:
 	DECQ DX
 	JNZ  c64step
 
-	// x lo (lanes 0-7) in Y0, x hi (8-15) in Y1.
-	VADDPS Y4, Y0, Y0
-	VADDPS Y6, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y7, Y3, Y3
-	VADDPS Y3, Y1, Y1
-
+	FOLD64
 	RED16(Y0, Y1, X0, X1)
 	VMOVSS       X0, (AX)
 	ADDQ         $4, AX
@@ -315,5 +319,145 @@ c4step:
 	ADDQ   R8, SI
 	DECQ   CX
 	JNZ    c4loop
+	VZEROUPPER
+	RET
+
+// F32 cache: the same runs, each product fused into its lane as fma32
+// (ggml's F32 kernels use FMA; the products are not exact here).
+
+// func dotF32Cells16(k *float32, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, true) for c < n, hk a
+// positive multiple of 16.
+TEXT ·dotF32Cells16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), SI
+	MOVQ kstride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ q+16(FP), DI
+	MOVQ hk+24(FP), R9
+	SHRQ $4, R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+
+f32c16loop:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   SI, R10
+	MOVQ   DI, R11
+	MOVQ   R9, DX
+
+f32c16step:
+	VMOVUPS     (R10), Y2
+	VFMADD231PS (R11), Y2, Y0
+	VMOVUPS     32(R10), Y3
+	VFMADD231PS 32(R11), Y3, Y1
+	ADDQ        $64, R10
+	ADDQ        $64, R11
+	DECQ        DX
+	JNZ         f32c16step
+
+	RED16(Y0, Y1, X0, X1)
+	VMOVSS X0, (AX)
+	ADDQ   $4, AX
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    f32c16loop
+	VZEROUPPER
+	RET
+
+// FMA8AT fuses k's i-th 8 floats at K times q's at Q into acc.
+#define FMA8AT(i, K, Q, acc, T) \
+	VMOVUPS     (32*i)(K), T; \
+	VFMADD231PS (32*i)(Q), T, acc
+
+// func dotF32Cells64(k *float32, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, false) for c < n, hk a
+// positive multiple of 64 (no scalar rest).
+TEXT ·dotF32Cells64(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), SI
+	MOVQ kstride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ q+16(FP), DI
+	MOVQ hk+24(FP), R9
+	SHRQ $6, R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+
+f32c64loop:
+	ZERO8
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ R9, DX
+
+f32c64step:
+	FMA8AT(0, R10, R11, Y0, Y8)
+	FMA8AT(1, R10, R11, Y1, Y9)
+	FMA8AT(2, R10, R11, Y2, Y10)
+	FMA8AT(3, R10, R11, Y3, Y11)
+	FMA8AT(4, R10, R11, Y4, Y12)
+	FMA8AT(5, R10, R11, Y5, Y13)
+	FMA8AT(6, R10, R11, Y6, Y14)
+	FMA8AT(7, R10, R11, Y7, Y15)
+	ADDQ $256, R10
+	ADDQ $256, R11
+	DECQ DX
+	JNZ  f32c64step
+
+	FOLD64
+	RED16(Y0, Y1, X0, X1)
+	VMOVSS X0, (AX)
+	ADDQ   $4, AX
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    f32c64loop
+	VZEROUPPER
+	RET
+
+// func axpyF32Cells8(lanes *float32, width, t0, hv int, p *float32, v *float32, vstride, n int)
+//
+// axpyF16Cells8 for an F32 cache: lanes[t·hv + d] = fma32(p[c], v[c·vstride
+// + d], lanes[t·hv + d]).
+TEXT ·axpyF32Cells8(SB), NOSPLIT, $0-64
+	MOVQ lanes+0(FP), AX
+	MOVQ width+8(FP), BX
+	MOVQ t0+16(FP), DX
+	MOVQ hv+24(FP), R12
+	MOVQ p+32(FP), SI
+	MOVQ v+40(FP), DI
+	MOVQ vstride+48(FP), R8
+	SHLQ $2, R8
+	MOVQ n+56(FP), CX
+	MOVQ R12, R9
+	SHRQ $3, R9
+	SHLQ $2, R12
+
+f32vcell:
+	VBROADCASTSS (SI), Y0
+	MOVQ         DX, R10
+	IMULQ        R12, R10
+	ADDQ         AX, R10
+	MOVQ         DI, R11
+	MOVQ         R9, R13
+
+f32vstep:
+	VMOVUPS     (R10), Y2
+	VFMADD231PS (R11), Y0, Y2
+	VMOVUPS     Y2, (R10)
+	ADDQ        $32, R10
+	ADDQ        $32, R11
+	DECQ        R13
+	JNZ         f32vstep
+
+	ADDQ $4, SI
+	ADDQ R8, DI
+	INCQ DX
+	CMPQ DX, BX
+	JNE  f32vnowrap
+	XORQ DX, DX
+
+f32vnowrap:
+	DECQ CX
+	JNZ  f32vcell
 	VZEROUPPER
 	RET

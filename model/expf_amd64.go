@@ -104,6 +104,53 @@ func dotF16Cells4(k []uint16, stride int, q []float32, out []float32, ostride, n
 	dotF16Cells16x4(&k[0], stride, &q[0], hk, n, &out[0], ostride)
 }
 
+// dotF32Cells16 and dotF32Cells64 (attention_amd64.s) are dotF32(k row,
+// q, tiny) and dotF32(k row, q, false) for n cells kstride floats apart,
+// hk values each (a multiple of 16, or of 64).
+//
+//go:noescape
+func dotF32Cells16(k *float32, kstride int, q *float32, hk, n int, out *float32)
+
+//go:noescape
+func dotF32Cells64(k *float32, kstride int, q *float32, hk, n int, out *float32)
+
+// dotF32Cells is dotF16Cells for an F32 cache.
+func dotF32Cells(k []float32, stride int, q []float32, out []float32, tiny bool) {
+	hk, n := len(q), len(out)
+	lanes := laneCount
+	if tiny {
+		lanes = simdWidth
+	}
+	if !haveAVX2 || hk%lanes != 0 || hk == 0 || n == 0 {
+		dotF32CellsGo(k, stride, q, out, tiny)
+		return
+	}
+	_ = k[(n-1)*stride+hk-1]
+	if tiny {
+		dotF32Cells16(&k[0], stride, &q[0], hk, n, &out[0])
+	} else {
+		dotF32Cells64(&k[0], stride, &q[0], hk, n, &out[0])
+	}
+}
+
+// axpyF32Cells8 (attention_amd64.s) is axpyF32CellsGo for hv a multiple
+// of 8.
+//
+//go:noescape
+func axpyF32Cells8(lanes *float32, width, t0, hv int, p *float32, v *float32, vstride, n int)
+
+// axpyF32Cells is axpyF16Cells for an F32 cache.
+func axpyF32Cells(lanes []float32, width, t0, hv int, p []float32, v []float32, vstride int) {
+	n := len(p)
+	if !haveAVX2 || hv%8 != 0 || hv == 0 || n == 0 || t0 < 0 || t0 >= width {
+		axpyF32CellsGo(lanes, width, t0, hv, p, v, vstride)
+		return
+	}
+	_ = lanes[width*hv-1]
+	_ = v[(n-1)*vstride+hv-1]
+	axpyF32Cells8(&lanes[0], width, t0, hv, &p[0], &v[0], vstride, n)
+}
+
 // axpyF16Cells8 (attention_amd64.s) is axpyF16CellsGo for hv a multiple
 // of 8.
 //

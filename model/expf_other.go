@@ -22,3 +22,11 @@ func dotF16Cells4(k []uint16, stride int, q []float32, out []float32, ostride, n
 func axpyF16Cells(lanes []float32, width, t0, hv int, p []float32, v []uint16, vstride int) {
 	axpyF16CellsGo(lanes, width, t0, hv, p, v, vstride)
 }
+
+func dotF32Cells(k []float32, stride int, q []float32, out []float32, tiny bool) {
+	dotF32CellsGo(k, stride, q, out, tiny)
+}
+
+func axpyF32Cells(lanes []float32, width, t0, hv int, p []float32, v []float32, vstride int) {
+	axpyF32CellsGo(lanes, width, t0, hv, p, v, vstride)
+}

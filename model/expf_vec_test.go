@@ -205,3 +205,63 @@ func TestAxpyF16CellsMatchesAxpyF16(t *testing.T) {
 		}
 	}
 }
+
+// TestF32CellsMatchGo: the F32-cache run kernels equal the per-cell Go
+// (emulated FMA lanes, dotF32's orders) bit for bit: K·q for head sizes
+// 16..256 in both orders, Vᵀ·p for lane widths 16 and 64 wrapping at the
+// width.
+func TestF32CellsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(67, 68))
+	for hk := 16; hk <= 256; hk += 16 {
+		stride := hk + 3
+		for n := 1; n <= 9; n += 4 {
+			k := make([]float32, (n-1)*stride+hk)
+			for i := range k {
+				k[i] = float32(rng.NormFloat64() * float64(1+rng.IntN(2)*1000))
+			}
+			q := make([]float32, hk)
+			for i := range q {
+				q[i] = float32(rng.NormFloat64() * 4)
+			}
+			for _, tiny := range []bool{true, false} {
+				got, want := make([]float32, n), make([]float32, n)
+				dotF32Cells(k, stride, q, got, tiny)
+				dotF32CellsGo(k, stride, q, want, tiny)
+				for c := range got {
+					if math.Float32bits(got[c]) != math.Float32bits(want[c]) {
+						t.Fatalf("tiny=%v hk %d cell %d of %d: %g, dotF32 %g", tiny, hk, c, n, got[c], want[c])
+					}
+				}
+			}
+		}
+	}
+	for _, width := range []int{16, 64} {
+		for _, hv := range []int{8, 64, 128, 12} {
+			for _, t0 := range []int{0, 5, width - 1} {
+				for n := 1; n <= 70; n += 23 {
+					vstride := hv + 7
+					v := make([]float32, (n-1)*vstride+hv)
+					for i := range v {
+						v[i] = float32(rng.NormFloat64())
+					}
+					p := make([]float32, n)
+					for i := range p {
+						p[i] = float32(rng.Float64())
+					}
+					got, want := make([]float32, width*hv), make([]float32, width*hv)
+					for i := range got {
+						got[i] = float32(rng.NormFloat64())
+						want[i] = got[i]
+					}
+					axpyF32Cells(got, width, t0, hv, p, v, vstride)
+					axpyF32CellsGo(want, width, t0, hv, p, v, vstride)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("width %d hv %d t0 %d n %d: lanes[%d] = %g, Go %g", width, hv, t0, n, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
