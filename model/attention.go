@@ -14,11 +14,16 @@ import (
 // one thread waiting on the other.
 func (c *Context) attendWorker(start, end int) {
 	n := len(c.batch) * c.m.Heads
-	step := 1
-	if c.m.Heads%groupHeads == 0 {
+	group := c.canGroup()
+	// A claim is one KV head's query heads when they share key
+	// conversions, else four heads (or one).
+	step, perKV := 1, c.m.Heads/c.m.KVHeads
+	switch {
+	case group:
+		step = perKV
+	case c.m.Heads%groupHeads == 0:
 		step = groupHeads
 	}
-	group := c.canGroup()
 	for w := start; w < end; w++ {
 		ws := &c.attnScratch[w]
 		for {
@@ -26,14 +31,15 @@ func (c *Context) attendWorker(start, end int) {
 			if j0 >= n {
 				break
 			}
-			for j := j0; j < min(j0+step, n); j++ {
-				i, h := j/c.m.Heads, j%c.m.Heads
-				if group && h%groupHeads == 0 && j+groupHeads <= j0+step {
-					c.attendGroup(i, h, ws)
-					j += groupHeads - 1
-					continue
+			if group { // heads h0..h0+perKV-1 read one KV head
+				i, h0 := j0/c.m.Heads, j0%c.m.Heads
+				for off := 0; off < perKV; off += groupHeads {
+					c.attendGroup(i, h0+off, min(groupHeads, perKV-off), ws)
 				}
-				c.attendHead(i, h, ws)
+				continue
+			}
+			for j := j0; j < min(j0+step, n); j++ {
+				c.attendHead(j/c.m.Heads, j%c.m.Heads, ws)
 			}
 		}
 	}
@@ -44,6 +50,7 @@ type attnScratch struct {
 	scores []float32 // groupHeads rows of Cells: scores, then probabilities
 	halves []uint16  // one row of Cells: probabilities on their way to F16
 	lanes  []float32 // V-product accumulators and their reduction rows, laneRows × HeadDimV
+	q4     []float32 // groupHeads query rows, for groups of fewer than four
 	// runs: the visible runs and masked cells of the entry last asked
 	// about (runsFor), which every head of an entry shares.
 	runs    []visRun
@@ -186,18 +193,18 @@ const groupHeads = 4
 var noGroup = false
 
 // canGroup reports whether attendGroup applies to this batch: an F16
-// cache, tinyBLAS's order (a batch) and query heads that come in fours
-// per KV head.
+// cache, tinyBLAS's order (a batch) and several query heads per KV head.
 func (c *Context) canGroup() bool {
 	m := c.m
 	return haveAVX2 && !noGroup && !c.opt.CacheF32 && len(c.batch) >= 2 && m.HeadDimK%simdWidth == 0 &&
-		(m.Heads/m.KVHeads)%groupHeads == 0
+		m.Heads/m.KVHeads >= 2
 }
 
-// attendGroup is attendHead for heads h..h+3 (h a multiple of 4), which
-// read the same KV head: each run of keys is converted once for the four
-// queries. scores holds four rows of opt.Cells.
-func (c *Context) attendGroup(i, h int, ws *attnScratch) {
+// attendGroup is attendHead for the nq ≤ 4 heads h..h+nq-1, which read the
+// same KV head: each run of keys is converted once for their queries.
+// Fewer than four queries are copied next to zero rows whose (unused)
+// scores land in the spare rows of ws.scores, four rows of opt.Cells.
+func (c *Context) attendGroup(i, h, nq int, ws *attnScratch) {
 	m := c.m
 	hk := m.HeadDimK
 	kvh := h / (m.Heads / m.KVHeads)
@@ -205,22 +212,28 @@ func (c *Context) attendGroup(i, h int, ws *attnScratch) {
 	kDim, stride := m.KVHeads*hk, c.opt.Cells
 	np := len(c.cache.Positions(c.batch[i].Seq))
 	scores := ws.scores
-	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+groupHeads)*hk]
+	q := c.qr[(i*m.Heads+h)*hk : (i*m.Heads+h+nq)*hk]
+	if nq < groupHeads {
+		q4 := ws.q4[:groupHeads*hk]
+		copy(q4, q)
+		clear(q4[nq*hk:])
+		q = q4
+	}
 	var maxScore [groupHeads]float32
 	for g := range maxScore {
 		maxScore[g] = float32(math.Inf(-1))
 	}
 	c.visibleRuns(i, ws, func(cell, n int) {
-		for g := range groupHeads {
+		for g := range nq {
 			fill(scores[g*stride+cell:g*stride+cell+n], float32(math.Inf(-1)))
 		}
 	}, func(p16 []uint16, _ []float32, cell, slot, n int) {
 		dotF16Cells4(p16[slot*kDim+kvh*hk:], kDim, q, scores[cell:], stride, n)
-		for g := range groupHeads {
+		for g := range nq {
 			maxScore[g] = scaleMax(scores[g*stride+cell:g*stride+cell+n], scale, maxScore[g])
 		}
 	})
-	for g := range groupHeads {
+	for g := range nq {
 		c.weighValues(i, h+g, scores[g*stride:g*stride+np], maxScore[g], ws)
 	}
 }

@@ -136,6 +136,7 @@ func (m *Model) NewContext(opt Options) (*Context, error) {
 			scores: make([]float32, groupHeads*opt.Cells),
 			halves: make([]uint16, opt.Cells),
 			lanes:  make([]float32, laneRows*m.HeadDimV),
+			q4:     make([]float32, groupHeads*m.HeadDimK),
 			runs:   make([]visRun, 0, opt.Cells),
 		}
 	}
