@@ -81,11 +81,15 @@ func (p *Pool) Close() {
 	p.wakeAll()
 }
 
-// wakeAll unparks the workers that are parked.
+// wakeAll unparks the workers that are parked. A token already waiting
+// in a worker's channel wakes it as well, so the send never blocks.
 func (p *Pool) wakeAll() {
 	for i := range p.wake {
 		if p.sleeping[i].CompareAndSwap(true, false) {
-			p.wake[i] <- struct{}{}
+			select {
+			case p.wake[i] <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -182,6 +186,11 @@ func (p *Pool) runSplit(n, chunk int, t task) {
 	for r := 1; p.pending.Load() != 0; r++ {
 		if r&255 == 0 {
 			runtime.Gosched()
+			// A worker that parked as the loop began may have missed its
+			// wake-up where stores and loads are reordered (qemu's arm64
+			// on an x86 host did, and the loop waited forever): wake any
+			// worker still parked while its share is pending.
+			p.wakeAll()
 		}
 	}
 	p.task, p.chunk = nil, 0
