@@ -2,41 +2,8 @@
 
 #include "textflag.h"
 
-// K·q lanes for an F16 cache: l[t] += f16(k[i+t])·q[i+t] over chunks of
-// the lane count, the product rounded then added, as dotF16's Go loop (q
-// is F16-rounded, so every product is exact and FMA would agree).
-
-// func dotF16Lanes16(k *uint16, q *float32, n int, l *float32)
-//
-// n a positive multiple of 16; l[0:16] updated.
-TEXT ·dotF16Lanes16(SB), NOSPLIT, $0-32
-	MOVQ    k+0(FP), SI
-	MOVQ    q+8(FP), DI
-	MOVQ    n+16(FP), CX
-	MOVQ    l+24(FP), AX
-	VMOVUPS (AX), Y0
-	VMOVUPS 32(AX), Y1
-	SHRQ    $4, CX
-
-l16loop:
-	VCVTPH2PS (SI), Y2
-	VMULPS    (DI), Y2, Y2
-	VADDPS    Y2, Y0, Y0
-	VCVTPH2PS 16(SI), Y3
-	VMULPS    32(DI), Y3, Y3
-	VADDPS    Y3, Y1, Y1
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	DECQ      CX
-	JNZ       l16loop
-
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	VZEROUPPER
-	RET
-
 // RED16 is reduce16's order on the 16 lanes LO (0-7), HI (8-15), left in
-// the low float of X(LO), as in dotF16Cells16.
+// the low float of X(LO).
 #define RED16(LO, HI, XLO, XT) \
 	VADDPS       HI, LO, LO;  \
 	VEXTRACTF128 $1, LO, XT;  \
@@ -75,6 +42,193 @@ l16loop:
 	VCVTPH2PS (16*i)(K), T; \
 	VMULPS    (32*i)(Q), T, T; \
 	VADDPS    T, acc, acc
+
+// Runs of cells, for an F16 or an F32 cache: one body each, its per-type
+// step a macro (F16 keys are converted and their products, exact because
+// q is F16-rounded, added; F32 products are fused into the lanes as fma32).
+
+// K16STEP* add one cell's next 16 key values at R10 times q's at R11 into
+// the sixteen lanes Y0 (0-7), Y1 (8-15).
+#define K16STEPF16 \
+	VCVTPH2PS (R10), Y2;    \
+	VMULPS    (R11), Y2, Y2; \
+	VADDPS    Y2, Y0, Y0;   \
+	VCVTPH2PS 16(R10), Y3;  \
+	VMULPS    32(R11), Y3, Y3; \
+	VADDPS    Y3, Y1, Y1
+
+#define K16STEPF32 \
+	VMOVUPS     (R10), Y2;      \
+	VFMADD231PS (R11), Y2, Y0;  \
+	VMOVUPS     32(R10), Y3;    \
+	VFMADD231PS 32(R11), Y3, Y1
+
+// FMA8AT fuses k's i-th 8 floats at K times q's at Q into acc.
+#define FMA8AT(i, K, Q, acc, T) \
+	VMOVUPS     (32*i)(K), T; \
+	VFMADD231PS (32*i)(Q), T, acc
+
+// CELLS16 is the body of dotF16Cells16/dotF32Cells16: per cell sixteen
+// lanes along the row (STEP, KBYTES of key a step), then reduce16's order,
+// _mm512_reduce_add_ps. KSHIFT: log2 of a key value's bytes.
+#define CELLS16(KSHIFT, KBYTES, STEP) \
+	MOVQ k+0(FP), SI;          \
+	MOVQ kstride+8(FP), R8;    \
+	SHLQ $KSHIFT, R8;          \
+	MOVQ q+16(FP), DI;         \
+	MOVQ hk+24(FP), R9;        \
+	SHRQ $4, R9;               \
+	MOVQ n+32(FP), CX;         \
+	MOVQ out+40(FP), AX;       \
+cellloop:                      \
+	VXORPS Y0, Y0, Y0;         \
+	VXORPS Y1, Y1, Y1;         \
+	MOVQ   SI, R10;            \
+	MOVQ   DI, R11;            \
+	MOVQ   R9, DX;             \
+cellstep:                      \
+	STEP;                      \
+	ADDQ   $KBYTES, R10;       \
+	ADDQ   $64, R11;           \
+	DECQ   DX;                 \
+	JNZ    cellstep;           \
+	RED16(Y0, Y1, X0, X1);     \
+	VMOVSS X0, (AX);           \
+	ADDQ   $4, AX;             \
+	ADDQ   R8, SI;             \
+	DECQ   CX;                 \
+	JNZ    cellloop;           \
+	VZEROUPPER;                \
+	RET
+
+// CELLS64 is the body of dotF16Cells64/dotF32Cells64: per cell 64 lanes
+// (Y0-Y7 = lanes 0-7 ... 56-63) along the row (LANE for each eight,
+// KBYTES of key a step of 64), then reduce64's fold, x[i] = (l[i]+l[32+i])
+// + (l[16+i]+l[48+i]), and reduce16's order.
+#define CELLS64(KSHIFT, KBYTES, LANE) \
+	MOVQ k+0(FP), SI;                   \
+	MOVQ kstride+8(FP), R8;             \
+	SHLQ $KSHIFT, R8;                   \
+	MOVQ q+16(FP), DI;                  \
+	MOVQ hk+24(FP), R9;                 \
+	SHRQ $6, R9;                        \
+	MOVQ n+32(FP), CX;                  \
+	MOVQ out+40(FP), AX;                \
+c64loop:                                \
+	ZERO8;                              \
+	MOVQ SI, R10;                       \
+	MOVQ DI, R11;                       \
+	MOVQ R9, DX;                        \
+c64step:                                \
+	LANE(0, R10, R11, Y0, Y8);          \
+	LANE(1, R10, R11, Y1, Y9);          \
+	LANE(2, R10, R11, Y2, Y10);         \
+	LANE(3, R10, R11, Y3, Y11);         \
+	LANE(4, R10, R11, Y4, Y12);         \
+	LANE(5, R10, R11, Y5, Y13);         \
+	LANE(6, R10, R11, Y6, Y14);         \
+	LANE(7, R10, R11, Y7, Y15);         \
+	ADDQ $KBYTES, R10;                  \
+	ADDQ $256, R11;                     \
+	DECQ DX;                            \
+	JNZ  c64step;                       \
+	FOLD64;                             \
+	RED16(Y0, Y1, X0, X1);              \
+	VMOVSS X0, (AX);                    \
+	ADDQ   $4, AX;                      \
+	ADDQ   R8, SI;                      \
+	DECQ   CX;                          \
+	JNZ    c64loop;                     \
+	VZEROUPPER;                         \
+	RET
+
+// V8STEP* add p (Y0) times one cell's next 8 values at R11 into the lane
+// row at R10, fused (p is F16-rounded for an F16 cache, so the product is
+// exact and FMA equals kernels.AxpyF16's result).
+#define V8STEPF16 \
+	VCVTPH2PS   (R11), Y1;    \
+	VMOVUPS     (R10), Y2;    \
+	VFMADD231PS Y1, Y0, Y2;   \
+	VMOVUPS     Y2, (R10)
+
+#define V8STEPF32 \
+	VMOVUPS     (R10), Y2;      \
+	VFMADD231PS (R11), Y0, Y2;  \
+	VMOVUPS     Y2, (R10)
+
+// AXPYCELLS is the body of axpyF16Cells8/axpyF32Cells8: for c < n,
+// lanes[t·hv + d] += p[c]·v[c·vstride + d], d < hv, t = (t0+c) mod width,
+// eight values a STEP (VBYTES of v).
+#define AXPYCELLS(VSHIFT, VBYTES, STEP) \
+	MOVQ lanes+0(FP), AX;     \
+	MOVQ width+8(FP), BX;     \
+	MOVQ t0+16(FP), DX;       \
+	MOVQ hv+24(FP), R12;      \
+	MOVQ p+32(FP), SI;        \
+	MOVQ v+40(FP), DI;        \
+	MOVQ vstride+48(FP), R8;  \
+	SHLQ $VSHIFT, R8;         \
+	MOVQ n+56(FP), CX;        \
+	MOVQ R12, R9;             \
+	SHRQ $3, R9;              \
+	SHLQ $2, R12;             \
+vcellloop:                    \
+	VBROADCASTSS (SI), Y0;    \
+	MOVQ  DX, R10;            \
+	IMULQ R12, R10;           \
+	ADDQ  AX, R10;            \
+	MOVQ  DI, R11;            \
+	MOVQ  R9, R13;            \
+vcellstep:                    \
+	STEP;                     \
+	ADDQ $32, R10;            \
+	ADDQ $VBYTES, R11;        \
+	DECQ R13;                 \
+	JNZ  vcellstep;           \
+	ADDQ $4, SI;              \
+	ADDQ R8, DI;              \
+	INCQ DX;                  \
+	CMPQ DX, BX;              \
+	JNE  vnowrap;             \
+	XORQ DX, DX;              \
+vnowrap:                      \
+	DECQ CX;                  \
+	JNZ  vcellloop;           \
+	VZEROUPPER;               \
+	RET
+
+// K·q lanes for an F16 cache: l[t] += f16(k[i+t])·q[i+t] over chunks of
+// the lane count, the product rounded then added, as dotF16's Go loop (q
+// is F16-rounded, so every product is exact and FMA would agree).
+
+// func dotF16Lanes16(k *uint16, q *float32, n int, l *float32)
+//
+// n a positive multiple of 16; l[0:16] updated.
+TEXT ·dotF16Lanes16(SB), NOSPLIT, $0-32
+	MOVQ    k+0(FP), SI
+	MOVQ    q+8(FP), DI
+	MOVQ    n+16(FP), CX
+	MOVQ    l+24(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	SHRQ    $4, CX
+
+l16loop:
+	VCVTPH2PS (SI), Y2
+	VMULPS    (DI), Y2, Y2
+	VADDPS    Y2, Y0, Y0
+	VCVTPH2PS 16(SI), Y3
+	VMULPS    32(DI), Y3, Y3
+	VADDPS    Y3, Y1, Y1
+	ADDQ      $32, SI
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       l16loop
+
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET
 
 // func dotF16Lanes64(k *uint16, q *float32, n int, l *float32)
 //
@@ -116,147 +270,6 @@ l64loop:
 	VMOVUPS Y5, 160(AX)
 	VMOVUPS Y6, 192(AX)
 	VMOVUPS Y7, 224(AX)
-	VZEROUPPER
-	RET
-
-// func dotF16Cells16(k *uint16, kstride int, q *float32, hk, n int, out *float32)
-//
-// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, tiny) for c < n: per
-// cell sixteen lanes (lo 0-7, hi 8-15) each add f16(k)·q in order along
-// the row, then reduce16's order, _mm512_reduce_add_ps: s = lo+hi, the
-// halves of s added, then (x0+x2) + (x1+x3). hk a positive multiple of 16.
-TEXT ·dotF16Cells16(SB), NOSPLIT, $0-48
-	MOVQ k+0(FP), SI
-	MOVQ kstride+8(FP), R8
-	SHLQ $1, R8
-	MOVQ q+16(FP), DI
-	MOVQ hk+24(FP), R9
-	SHRQ $4, R9
-	MOVQ n+32(FP), CX
-	MOVQ out+40(FP), AX
-
-cellloop:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   SI, R10
-	MOVQ   DI, R11
-	MOVQ   R9, DX
-
-cellstep:
-	VCVTPH2PS (R10), Y2
-	VMULPS    (R11), Y2, Y2
-	VADDPS    Y2, Y0, Y0
-	VCVTPH2PS 16(R10), Y3
-	VMULPS    32(R11), Y3, Y3
-	VADDPS    Y3, Y1, Y1
-	ADDQ      $32, R10
-	ADDQ      $64, R11
-	DECQ      DX
-	JNZ       cellstep
-
-	RED16(Y0, Y1, X0, X1)
-	VMOVSS       X0, (AX)
-	ADDQ         $4, AX
-	ADDQ         R8, SI
-	DECQ         CX
-	JNZ          cellloop
-	VZEROUPPER
-	RET
-
-// func axpyF16Cells8(lanes *float32, width, t0, hv int, p *float32, v *uint16, vstride, n int)
-//
-// For c < n: lanes[t·hv + d] += p[c]·f16(v[c·vstride + d]), d < hv, with t =
-// (t0+c) mod width, each an FMA (p is F16-rounded, so the product is exact
-// and FMA equals kernels.AxpyF16's result). hv a positive multiple of 8.
-TEXT ·axpyF16Cells8(SB), NOSPLIT, $0-64
-	MOVQ lanes+0(FP), AX
-	MOVQ width+8(FP), BX
-	MOVQ t0+16(FP), DX
-	MOVQ hv+24(FP), R12
-	MOVQ p+32(FP), SI
-	MOVQ v+40(FP), DI
-	MOVQ vstride+48(FP), R8
-	SHLQ $1, R8
-	MOVQ n+56(FP), CX
-	MOVQ R12, R9
-	SHRQ $3, R9
-	SHLQ $2, R12
-
-vcellloop:
-	VBROADCASTSS (SI), Y0
-	MOVQ         DX, R10
-	IMULQ        R12, R10
-	ADDQ         AX, R10
-	MOVQ         DI, R11
-	MOVQ         R9, R13
-
-vcellstep:
-	VCVTPH2PS   (R11), Y1
-	VMOVUPS     (R10), Y2
-	VFMADD231PS Y1, Y0, Y2
-	VMOVUPS     Y2, (R10)
-	ADDQ        $32, R10
-	ADDQ        $16, R11
-	DECQ        R13
-	JNZ         vcellstep
-
-	ADDQ $4, SI
-	ADDQ R8, DI
-	INCQ DX
-	CMPQ DX, BX
-	JNE  vnowrap
-	XORQ DX, DX
-
-vnowrap:
-	DECQ CX
-	JNZ  vcellloop
-	VZEROUPPER
-	RET
-
-// func dotF16Cells64(k *uint16, kstride int, q *float32, hk, n int, out *float32)
-//
-// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, false) for c < n, hk a
-// positive multiple of 64 (no float64 leftovers): per cell 64 lanes (Y0-Y7
-// = lanes 0-7 ... 56-63) each add f16(k)·q in order along the row, then
-// reduce64's fold, x[i] = (l[i]+l[32+i]) + (l[16+i]+l[48+i]), and
-// reduce16's order as in dotF16Cells16.
-TEXT ·dotF16Cells64(SB), NOSPLIT, $0-48
-	MOVQ k+0(FP), SI
-	MOVQ kstride+8(FP), R8
-	SHLQ $1, R8
-	MOVQ q+16(FP), DI
-	MOVQ hk+24(FP), R9
-	SHRQ $6, R9
-	MOVQ n+32(FP), CX
-	MOVQ out+40(FP), AX
-
-c64loop:
-	ZERO8
-	MOVQ   SI, R10
-	MOVQ   DI, R11
-	MOVQ   R9, DX
-
-c64step:
-	LANE8AT(0, R10, R11, Y0, Y8)
-	LANE8AT(1, R10, R11, Y1, Y9)
-	LANE8AT(2, R10, R11, Y2, Y10)
-	LANE8AT(3, R10, R11, Y3, Y11)
-	LANE8AT(4, R10, R11, Y4, Y12)
-	LANE8AT(5, R10, R11, Y5, Y13)
-	LANE8AT(6, R10, R11, Y6, Y14)
-	LANE8AT(7, R10, R11, Y7, Y15)
-	ADDQ $128, R10
-	ADDQ $256, R11
-	DECQ DX
-	JNZ  c64step
-
-	FOLD64
-	RED16(Y0, Y1, X0, X1)
-	VMOVSS       X0, (AX)
-	ADDQ         $4, AX
-	ADDQ         R8, SI
-	DECQ         CX
-	JNZ          c64loop
 	VZEROUPPER
 	RET
 
@@ -322,142 +335,39 @@ c4step:
 	VZEROUPPER
 	RET
 
-// F32 cache: the same runs, each product fused into its lane as fma32
-// (ggml's F32 kernels use FMA; the products are not exact here).
+// func dotF16Cells16(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, true) for c < n, hk a
+// positive multiple of 16.
+TEXT ·dotF16Cells16(SB), NOSPLIT, $0-48
+	CELLS16(1, 32, K16STEPF16)
 
 // func dotF32Cells16(k *float32, kstride int, q *float32, hk, n int, out *float32)
 //
-// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, true) for c < n, hk a
-// positive multiple of 16.
+// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, true), hk as above.
 TEXT ·dotF32Cells16(SB), NOSPLIT, $0-48
-	MOVQ k+0(FP), SI
-	MOVQ kstride+8(FP), R8
-	SHLQ $2, R8
-	MOVQ q+16(FP), DI
-	MOVQ hk+24(FP), R9
-	SHRQ $4, R9
-	MOVQ n+32(FP), CX
-	MOVQ out+40(FP), AX
+	CELLS16(2, 64, K16STEPF32)
 
-f32c16loop:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   SI, R10
-	MOVQ   DI, R11
-	MOVQ   R9, DX
-
-f32c16step:
-	VMOVUPS     (R10), Y2
-	VFMADD231PS (R11), Y2, Y0
-	VMOVUPS     32(R10), Y3
-	VFMADD231PS 32(R11), Y3, Y1
-	ADDQ        $64, R10
-	ADDQ        $64, R11
-	DECQ        DX
-	JNZ         f32c16step
-
-	RED16(Y0, Y1, X0, X1)
-	VMOVSS X0, (AX)
-	ADDQ   $4, AX
-	ADDQ   R8, SI
-	DECQ   CX
-	JNZ    f32c16loop
-	VZEROUPPER
-	RET
-
-// FMA8AT fuses k's i-th 8 floats at K times q's at Q into acc.
-#define FMA8AT(i, K, Q, acc, T) \
-	VMOVUPS     (32*i)(K), T; \
-	VFMADD231PS (32*i)(Q), T, acc
+// func dotF16Cells64(k *uint16, kstride int, q *float32, hk, n int, out *float32)
+//
+// out[c] = dotF16(k[c·kstride : c·kstride+hk], q, false) for c < n, hk a
+// positive multiple of 64 (no float64 leftovers).
+TEXT ·dotF16Cells64(SB), NOSPLIT, $0-48
+	CELLS64(1, 128, LANE8AT)
 
 // func dotF32Cells64(k *float32, kstride int, q *float32, hk, n int, out *float32)
 //
-// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, false) for c < n, hk a
-// positive multiple of 64 (no scalar rest).
+// out[c] = dotF32(k[c·kstride : c·kstride+hk], q, false), hk as above (no
+// scalar rest).
 TEXT ·dotF32Cells64(SB), NOSPLIT, $0-48
-	MOVQ k+0(FP), SI
-	MOVQ kstride+8(FP), R8
-	SHLQ $2, R8
-	MOVQ q+16(FP), DI
-	MOVQ hk+24(FP), R9
-	SHRQ $6, R9
-	MOVQ n+32(FP), CX
-	MOVQ out+40(FP), AX
+	CELLS64(2, 256, FMA8AT)
 
-f32c64loop:
-	ZERO8
-	MOVQ SI, R10
-	MOVQ DI, R11
-	MOVQ R9, DX
-
-f32c64step:
-	FMA8AT(0, R10, R11, Y0, Y8)
-	FMA8AT(1, R10, R11, Y1, Y9)
-	FMA8AT(2, R10, R11, Y2, Y10)
-	FMA8AT(3, R10, R11, Y3, Y11)
-	FMA8AT(4, R10, R11, Y4, Y12)
-	FMA8AT(5, R10, R11, Y5, Y13)
-	FMA8AT(6, R10, R11, Y6, Y14)
-	FMA8AT(7, R10, R11, Y7, Y15)
-	ADDQ $256, R10
-	ADDQ $256, R11
-	DECQ DX
-	JNZ  f32c64step
-
-	FOLD64
-	RED16(Y0, Y1, X0, X1)
-	VMOVSS X0, (AX)
-	ADDQ   $4, AX
-	ADDQ   R8, SI
-	DECQ   CX
-	JNZ    f32c64loop
-	VZEROUPPER
-	RET
+// func axpyF16Cells8(lanes *float32, width, t0, hv int, p *float32, v *uint16, vstride, n int)
+//
+// hv a positive multiple of 8.
+TEXT ·axpyF16Cells8(SB), NOSPLIT, $0-64
+	AXPYCELLS(1, 16, V8STEPF16)
 
 // func axpyF32Cells8(lanes *float32, width, t0, hv int, p *float32, v *float32, vstride, n int)
-//
-// axpyF16Cells8 for an F32 cache: lanes[t·hv + d] = fma32(p[c], v[c·vstride
-// + d], lanes[t·hv + d]).
 TEXT ·axpyF32Cells8(SB), NOSPLIT, $0-64
-	MOVQ lanes+0(FP), AX
-	MOVQ width+8(FP), BX
-	MOVQ t0+16(FP), DX
-	MOVQ hv+24(FP), R12
-	MOVQ p+32(FP), SI
-	MOVQ v+40(FP), DI
-	MOVQ vstride+48(FP), R8
-	SHLQ $2, R8
-	MOVQ n+56(FP), CX
-	MOVQ R12, R9
-	SHRQ $3, R9
-	SHLQ $2, R12
-
-f32vcell:
-	VBROADCASTSS (SI), Y0
-	MOVQ         DX, R10
-	IMULQ        R12, R10
-	ADDQ         AX, R10
-	MOVQ         DI, R11
-	MOVQ         R9, R13
-
-f32vstep:
-	VMOVUPS     (R10), Y2
-	VFMADD231PS (R11), Y0, Y2
-	VMOVUPS     Y2, (R10)
-	ADDQ        $32, R10
-	ADDQ        $32, R11
-	DECQ        R13
-	JNZ         f32vstep
-
-	ADDQ $4, SI
-	ADDQ R8, DI
-	INCQ DX
-	CMPQ DX, BX
-	JNE  f32vnowrap
-	XORQ DX, DX
-
-f32vnowrap:
-	DECQ CX
-	JNZ  f32vcell
-	VZEROUPPER
-	RET
+	AXPYCELLS(2, 32, V8STEPF32)
